@@ -1,0 +1,7 @@
+# The CLI tests run the built `hilm` binary.
+if(TARGET hilm_cli)
+  add_dependencies(${_target} hilm_cli)
+  target_compile_definitions(${_target} PRIVATE HILM_CLI_PATH="$<TARGET_FILE:hilm_cli>")
+  find_package(nlohmann_json 3 REQUIRED)
+  target_link_libraries(${_target} PRIVATE nlohmann_json::nlohmann_json)
+endif()
