@@ -1,11 +1,11 @@
 // `hilm info` and the tool's global behaviour: exit codes, one-line errors, JSON fields.
-#include <hilm/core/random.hpp>
-#include <hilm/io/npy.hpp>
-#include <hilm/io/safetensors.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+
+#include <hilm/core/random.hpp>
+#include <hilm/io/npy.hpp>
+#include <hilm/io/safetensors.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +32,7 @@ bool one_line_naming(const std::string& err, const std::string& file) {
 
 }  // namespace
 
-TEST_CASE("cli: --version, --help and usage errors", "[cli]") {
+TEST_CASE("cli: --version and --help and usage errors", "[cli]") {
   auto version = run_hilm({"--version"});
   REQUIRE(version.exit_code == 0);
   REQUIRE(version.out.find("hilm 0.1") != std::string::npos);
@@ -43,7 +43,7 @@ TEST_CASE("cli: --version, --help and usage errors", "[cli]") {
   REQUIRE(run_hilm({"--threads", "-1", "info", "x.npy"}).exit_code == 2);
 }
 
-TEST_CASE("cli: info reports shape, dtype, order and endian of .npy files", "[cli]") {
+TEST_CASE("cli: info reports shape and dtype and order and endian of .npy files", "[cli]") {
   hilm::test::TempDir dir;
   hilm::RowMatrix<float> x(5, 3);
   x.setRandom();
@@ -74,9 +74,16 @@ TEST_CASE("cli: info reports shape, dtype, order and endian of .npy files", "[cl
   if (std::filesystem::exists(fixtures)) {
     for (const auto& entry : std::filesystem::directory_iterator(fixtures)) {
       if (entry.path().extension() != ".npy") continue;
-      const auto header = hilm::io::read_npy_header(entry.path().string());
       run = run_hilm({"info", entry.path().string()});
       INFO(entry.path().string() << "\n" << run.err);
+      hilm::io::NpyHeader header;
+      try {
+        header = hilm::io::read_npy_header(entry.path().string());
+      } catch (const hilm::io_error&) {  // unsupported fixtures (strings, complex): bad input
+        CHECK(run.exit_code == 3);
+        CHECK(one_line_naming(run.err, entry.path().string()));
+        continue;
+      }
       REQUIRE(run.exit_code == 0);
       j = nlohmann::json::parse(run.out);
       CHECK(j["dtype"] == std::string(hilm::io::dtype_name(header.dtype)));
@@ -174,9 +181,8 @@ TEST_CASE("cli: no corrupted file makes info crash or hang", "[cli]") {
   writer.write(good_st);
 
   hilm::Random rng(hilm::test::seed(11));
-  for (const auto& [source, ext] :
-       {std::pair{read_bytes(good_npy), std::string(".npy")},
-        std::pair{read_bytes(good_st), std::string(".safetensors")}}) {
+  for (const auto& [source, ext] : {std::pair{read_bytes(good_npy), std::string(".npy")},
+                                    std::pair{read_bytes(good_st), std::string(".safetensors")}}) {
     for (int trial = 0; trial < 25; ++trial) {
       std::string bad = source;
       const int edits = 1 + static_cast<int>(rng.uniform_index(4));

@@ -2,13 +2,12 @@
 #ifndef HILM_TESTS_CLI_RUN_CLI_HPP
 #define HILM_TESTS_CLI_RUN_CLI_HPP
 
-#include <sys/wait.h>
-
 #include <array>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
 #include <vector>
 
 #include "support/temp_dir.hpp"
@@ -40,7 +39,8 @@ inline CliRun run_hilm(const std::vector<std::string>& args) {
   if (!pipe) return run;
   std::array<char, 4096> buffer{};
   std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    run.out.append(buffer.data(), n);
   const int status = ::pclose(pipe);
   if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) run.exit_code = 128 + WTERMSIG(status);

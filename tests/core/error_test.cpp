@@ -1,9 +1,9 @@
+#include <string>
+
 #include <hilm/core/assert.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/threads.hpp>
-
-#include <string>
 
 #include "support/catch.hpp"
 

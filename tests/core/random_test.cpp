@@ -1,10 +1,10 @@
-#include <hilm/core/random.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
 #include <vector>
+
+#include <hilm/core/random.hpp>
 
 #include "support/catch.hpp"
 

@@ -9,8 +9,8 @@ struct Tolerances;
 
 template <>
 struct Tolerances<float> {
-  static constexpr double exact = 1e-6;   // results of a few exact operations
-  static constexpr double solve = 1e-4;   // after a factorisation or an iterative solve
+  static constexpr double exact = 1e-6;  // results of a few exact operations
+  static constexpr double solve = 1e-4;  // after a factorisation or an iterative solve
 };
 
 template <>

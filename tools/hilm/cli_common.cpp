@@ -46,7 +46,8 @@ bool has_extension(const std::string& path, const char* ext) {
 void require_readable(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw bad_input(path, "no such file");
-  if (std::filesystem::is_directory(path, ec)) throw bad_input(path, "is a directory, expected a file");
+  if (std::filesystem::is_directory(path, ec))
+    throw bad_input(path, "is a directory, expected a file");
 }
 
 }  // namespace
@@ -109,8 +110,9 @@ std::vector<Index> parse_index_list(const std::string& text, const std::string& 
       throw usage_error(flag + ": '" + token + "' is not a non-negative index");
     }
     if (limit > 0 && value >= limit) {
-      throw usage_error(flag + ": index " + std::to_string(value) + " is out of range (the data have " +
-                        std::to_string(limit) + " columns, indices are 0-based)");
+      throw usage_error(flag + ": index " + std::to_string(value) +
+                        " is out of range (the data have " + std::to_string(limit) +
+                        " columns, indices are 0-based)");
     }
     out.push_back(static_cast<Index>(value));
     if (comma == std::string::npos) break;

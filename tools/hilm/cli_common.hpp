@@ -89,8 +89,7 @@ void require_finite(const Eigen::MatrixBase<Derived>& x, const std::string& file
     for (Index j = 0; j < x.cols(); ++j) {
       if (!std::isfinite(static_cast<double>(x(i, j)))) {
         throw bad_input(file, "non-finite value " + std::to_string(static_cast<double>(x(i, j))) +
-                                  " at row " + std::to_string(i) + ", column " +
-                                  std::to_string(j));
+                                  " at row " + std::to_string(i) + ", column " + std::to_string(j));
       }
     }
   }

@@ -43,8 +43,9 @@ nlohmann::json info_model_dir(const std::string& dir) {
     weights = fs::path(dir) / "sae.safetensors";
     format = "sparsify";
   } else {
-    throw bad_input(dir, "directory holds no sae_weights.safetensors (SAELens) or "
-                         "sae.safetensors (sparsify)");
+    throw bad_input(dir,
+                    "directory holds no sae_weights.safetensors (SAELens) or "
+                    "sae.safetensors (sparsify)");
   }
   nlohmann::json out{{"format", format}};
   if (fs::exists(cfg)) {
@@ -97,8 +98,9 @@ void run_info(const std::string& path) {
 
 void setup_info(CLI::App& root) {
   auto* cmd = root.add_subcommand(
-      "info", "Shape, dtype and order of an array (.npy), the tensors of a .safetensors file, a "
-              "delimited table's shape and names, or a saved SAE's config");
+      "info",
+      "Shape, dtype and order of an array (.npy), the tensors of a .safetensors file, a "
+      "delimited table's shape and names, or a saved SAE's config");
   auto path = std::make_shared<std::string>();
   cmd->add_option("path", *path, "FILE or MODEL_DIR")->required();
   cmd->callback([path] { run_info(*path); });

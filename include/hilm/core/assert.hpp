@@ -12,12 +12,11 @@
 
 #if !defined(NDEBUG) || defined(HILM_ENABLE_ASSERTS)
 #define HILM_ASSERTS_ACTIVE 1
-#define HILM_ASSERT(cond)                                                               \
-  do {                                                                                  \
-    if (!(cond)) [[unlikely]]                                                           \
-      ::hilm::detail::raise<std::logic_error>(std::string("hilm internal error at ") + \
-                                              __FILE__ + ":" + std::to_string(__LINE__) + \
-                                              ": " #cond);                              \
+#define HILM_ASSERT(cond)                                                                         \
+  do {                                                                                            \
+    if (!(cond)) [[unlikely]]                                                                     \
+      ::hilm::detail::raise<std::logic_error>(std::string("hilm internal error at ") + __FILE__ + \
+                                              ":" + std::to_string(__LINE__) + ": " #cond);       \
   } while (false)
 #else
 #define HILM_ASSERTS_ACTIVE 0

@@ -110,7 +110,8 @@ class Random {
     }
     if (shape < 1.0) {
       const double u = uniform();
-      return gamma(shape + 1.0) * std::pow(u > 0 ? u : std::numeric_limits<double>::min(), 1.0 / shape);
+      return gamma(shape + 1.0) *
+             std::pow(u > 0 ? u : std::numeric_limits<double>::min(), 1.0 / shape);
     }
     const double d = shape - 1.0 / 3.0;
     const double c = 1.0 / std::sqrt(9.0 * d);
@@ -171,7 +172,8 @@ class Random {
   }
 
  private:
-  __extension__ typedef unsigned __int128 uint128;  // g++/clang builtin; __extension__ for -pedantic
+  __extension__ typedef unsigned __int128
+      uint128;  // g++/clang builtin; __extension__ for -pedantic
   static constexpr std::uint64_t splitmix64_constant = 0x9E3779B97F4A7C15ULL;
 
   static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept {

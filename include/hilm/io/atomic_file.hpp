@@ -8,12 +8,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <system_error>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <hilm/core/error.hpp>
@@ -28,15 +27,15 @@ void write_file_atomically(const std::string& path, Writer&& write) {
   namespace fs = std::filesystem;
   static std::atomic<unsigned> counter{0};
   const fs::path target(path);
-  const fs::path temp = target.parent_path() / (target.filename().string() + ".tmp." +
-                                                std::to_string(::getpid()) + "." +
-                                                std::to_string(counter++));
+  const fs::path temp =
+      target.parent_path() / (target.filename().string() + ".tmp." + std::to_string(::getpid()) +
+                              "." + std::to_string(counter++));
   try {
     {
       std::ofstream out(temp, std::ios::binary | std::ios::trunc);
       if (!out) {
-        hilm::detail::raise<io_error>(path, std::string("cannot create file: ") +
-                                                std::strerror(errno));
+        hilm::detail::raise<io_error>(path,
+                                      std::string("cannot create file: ") + std::strerror(errno));
       }
       write(static_cast<std::ostream&>(out));
       out.flush();

@@ -109,25 +109,36 @@ enum class Conversion {
 
 /// True for the floating-point types.
 [[nodiscard]] constexpr bool is_floating(DType t) noexcept {
-  return t == DType::Float16 || t == DType::BFloat16 || t == DType::Float32 ||
-         t == DType::Float64;
+  return t == DType::Float16 || t == DType::BFloat16 || t == DType::Float32 || t == DType::Float64;
 }
 
 /// The DType that stores a C++ arithmetic type exactly.
 template <class T>
 [[nodiscard]] constexpr DType dtype_of() noexcept {
-  if constexpr (std::same_as<T, bool>) return DType::Bool;
-  else if constexpr (std::same_as<T, float>) return DType::Float32;
-  else if constexpr (std::same_as<T, double>) return DType::Float64;
-  else if constexpr (std::signed_integral<T> && sizeof(T) == 1) return DType::Int8;
-  else if constexpr (std::signed_integral<T> && sizeof(T) == 2) return DType::Int16;
-  else if constexpr (std::signed_integral<T> && sizeof(T) == 4) return DType::Int32;
-  else if constexpr (std::signed_integral<T> && sizeof(T) == 8) return DType::Int64;
-  else if constexpr (std::unsigned_integral<T> && sizeof(T) == 1) return DType::UInt8;
-  else if constexpr (std::unsigned_integral<T> && sizeof(T) == 2) return DType::UInt16;
-  else if constexpr (std::unsigned_integral<T> && sizeof(T) == 4) return DType::UInt32;
-  else if constexpr (std::unsigned_integral<T> && sizeof(T) == 8) return DType::UInt64;
-  else static_assert(sizeof(T) == 0, "hilm::io::dtype_of: unsupported element type");
+  if constexpr (std::same_as<T, bool>)
+    return DType::Bool;
+  else if constexpr (std::same_as<T, float>)
+    return DType::Float32;
+  else if constexpr (std::same_as<T, double>)
+    return DType::Float64;
+  else if constexpr (std::signed_integral<T> && sizeof(T) == 1)
+    return DType::Int8;
+  else if constexpr (std::signed_integral<T> && sizeof(T) == 2)
+    return DType::Int16;
+  else if constexpr (std::signed_integral<T> && sizeof(T) == 4)
+    return DType::Int32;
+  else if constexpr (std::signed_integral<T> && sizeof(T) == 8)
+    return DType::Int64;
+  else if constexpr (std::unsigned_integral<T> && sizeof(T) == 1)
+    return DType::UInt8;
+  else if constexpr (std::unsigned_integral<T> && sizeof(T) == 2)
+    return DType::UInt16;
+  else if constexpr (std::unsigned_integral<T> && sizeof(T) == 4)
+    return DType::UInt32;
+  else if constexpr (std::unsigned_integral<T> && sizeof(T) == 8)
+    return DType::UInt64;
+  else
+    static_assert(sizeof(T) == 0, "hilm::io::dtype_of: unsupported element type");
 }
 
 /// IEEE 754 binary16 → float (exact).
@@ -164,7 +175,7 @@ template <class T>
     return static_cast<std::uint16_t>(sign | 0x7C00u | (abs > 0x7F800000u ? 0x200u : 0u));
   }
   if (abs >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // rounds to inf
-  if (abs < 0x38800000u) {  // result is subnormal or zero
+  if (abs < 0x38800000u) {               // result is subnormal or zero
     if (abs < 0x33000000u) return sign;  // below half the smallest subnormal
     const std::uint32_t mantissa = (abs & 0x7FFFFFu) | 0x800000u;
     const int shift = 126 - static_cast<int>(abs >> 23);  // 14..24
@@ -259,8 +270,8 @@ template <class Target, class Source>
 /// @param offset  index of `src[0]` within the whole array, so errors name the element.
 /// @throws io_error naming the element index when a value cannot be converted.
 template <class Scalar>
-void convert_elements(const std::byte* src, DType from, bool big_endian, Index count,
-                      Scalar* dst, const std::string& path, Index offset = 0,
+void convert_elements(const std::byte* src, DType from, bool big_endian, Index count, Scalar* dst,
+                      const std::string& path, Index offset = 0,
                       Conversion policy = Conversion::RoundFloats) {
   static_assert(std::is_arithmetic_v<Scalar> && !std::same_as<Scalar, bool>,
                 "hilm::io::convert_elements: the target must be an arithmetic Eigen scalar");
@@ -269,8 +280,8 @@ void convert_elements(const std::byte* src, DType from, bool big_endian, Index c
   const std::size_t size = dtype_size(from);
   auto fail = [&](Index i) {
     hilm::detail::raise<io_error>(
-        path, "element " + std::to_string(offset + i) + " of type " + std::string(dtype_name(from)) +
-                  " cannot be represented " +
+        path, "element " + std::to_string(offset + i) + " of type " +
+                  std::string(dtype_name(from)) + " cannot be represented " +
                   (policy == Conversion::Exact ? "exactly " : "") + "as the requested " +
                   (std::floating_point<Scalar> ? "float" + std::to_string(8 * sizeof(Scalar))
                                                : "integer") +

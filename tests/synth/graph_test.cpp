@@ -1,0 +1,106 @@
+#include <hilm/synth/graph.hpp>
+
+#include "support/catch.hpp"
+
+using hilm::Index;
+using hilm::synth::HierarchyGraphOptions;
+using hilm::synth::random_dag;
+using hilm::synth::random_hierarchy;
+using hilm::synth::RandomDagOptions;
+using hilm::synth::SynthGraph;
+
+TEST_CASE("synth graph: a latent tree has the documented layout", "[synth]") {
+  const auto g = random_hierarchy(HierarchyGraphOptions{.widths = {2, 6},
+                                                        .observed_per_leaf = 2,
+                                                        .latent_cardinality = 2,
+                                                        .observed_cardinality = 3,
+                                                        .seed = hilm::test::seed(41)});
+  REQUIRE_FALSE(g.validate().has_value());
+  REQUIRE(g.nodes == 12 + 6 + 2);
+  REQUIRE(g.observed_nodes().size() == 12);
+  for (Index v = 0; v < g.nodes; ++v) {
+    const auto vs = static_cast<std::size_t>(v);
+    const auto pa = g.parents(v);
+    if (v < 12) {
+      // Observed first, level 0, exactly one latent parent at level 1.
+      REQUIRE(g.observed[vs]);
+      REQUIRE(g.level[vs] == 0);
+      REQUIRE(g.cardinality[vs] == 3);
+      REQUIRE(pa.size() == 1);
+      REQUIRE(g.level[static_cast<std::size_t>(pa[0])] == 1);
+    } else if (v < 18) {
+      REQUIRE_FALSE(g.observed[vs]);
+      REQUIRE(g.level[vs] == 1);
+      REQUIRE(g.cardinality[vs] == 2);
+      REQUIRE(pa.size() == 1);  // tree
+      REQUIRE(g.level[static_cast<std::size_t>(pa[0])] == 2);
+      REQUIRE(g.children(v).size() == 2);
+    } else {
+      REQUIRE(g.level[vs] == 2);
+      REQUIRE(pa.empty());
+      REQUIRE(g.children(v).size() == 3);  // round-robin dealing: 6 children over 2 parents
+    }
+  }
+  const auto order = g.topological_order();
+  std::vector<Index> position(static_cast<std::size_t>(g.nodes));
+  for (std::size_t i = 0; i < order.size(); ++i)
+    position[static_cast<std::size_t>(order[i])] = static_cast<Index>(i);
+  for (const auto& [from, to] : g.edges) {
+    REQUIRE(position[static_cast<std::size_t>(from)] < position[static_cast<std::size_t>(to)]);
+  }
+  const auto a = g.adjacency();
+  CHECK(a.cast<int>().sum() == static_cast<int>(g.edges.size()));
+}
+
+TEST_CASE("synth graph: multi-parent and skipped-level hierarchies", "[synth]") {
+  const auto g = random_hierarchy(HierarchyGraphOptions{.widths = {2, 3, 6},
+                                                        .observed_per_leaf = 2,
+                                                        .max_parents = 2,
+                                                        .skip_probability = 1,
+                                                        .seed = hilm::test::seed(42)});
+  REQUIRE_FALSE(g.validate().has_value());
+  bool multi = false;
+  for (const Index v : g.latent_nodes()) {
+    const auto pa = g.parents(v);
+    const int level = g.level[static_cast<std::size_t>(v)];
+    if (level == 1) {
+      // skip_probability 1: a parent two levels up besides the ones from level 2.
+      bool skip = false;
+      for (const Index u : pa) skip = skip || g.level[static_cast<std::size_t>(u)] == 3;
+      CHECK(skip);
+    }
+    multi = multi || pa.size() >= 2;
+  }
+  CHECK(multi);
+}
+
+TEST_CASE("synth graph: random DAGs are acyclic with the expected density", "[synth]") {
+  double edges = 0;
+  for (int rep = 0; rep < 20; ++rep) {
+    const auto g = random_dag(
+        RandomDagOptions{.nodes = 30,
+                         .expected_degree = 3,
+                         .seed = hilm::test::seed(43 + static_cast<std::uint64_t>(rep))});
+    REQUIRE_FALSE(g.validate().has_value());
+    edges += static_cast<double>(g.edges.size());
+  }
+  // Expected edges = n · degree / 2 = 45 per graph; the mean over 20 graphs has sd ≈ 1.5.
+  CHECK(std::abs(edges / 20 - 45) < 6);
+}
+
+TEST_CASE("synth graph: validate finds cycles, duplicates and bad sizes", "[synth]") {
+  SynthGraph g{.nodes = 3,
+               .edges = {{0, 1}, {1, 2}, {2, 0}},
+               .observed = {true, true, true},
+               .level = {0, 0, 0},
+               .cardinality = {0, 0, 0}};
+  REQUIRE(g.validate().has_value());
+  CHECK_THROWS_AS(g.topological_order(), hilm::invalid_argument);
+  g.edges = {{0, 1}, {0, 1}};
+  REQUIRE(g.validate().has_value());
+  g.edges = {{0, 1}};
+  g.level = {0};
+  REQUIRE(g.validate().has_value());
+  g.level = {0, 0, 0};
+  REQUIRE_FALSE(g.validate().has_value());
+}
