@@ -74,7 +74,7 @@ TEST_CASE("random: uniform_index is unbiased and in range", "[core]") {
   CHECK(chi2 < 30.0);
 }
 
-TEST_CASE("random: dirichlet sums to one; gamma rejects a bad shape", "[core]") {
+TEST_CASE("random: dirichlet sums to one, gamma rejects a bad shape", "[core]") {
   hilm::Random rng(hilm::test::seed(3));
   std::vector<double> p(5);
   rng.dirichlet(0.5, p);
@@ -84,7 +84,7 @@ TEST_CASE("random: dirichlet sums to one; gamma rejects a bad shape", "[core]") 
   REQUIRE_THROWS_AS(rng.dirichlet(1.0, std::span<double>{}), hilm::invalid_argument);
 }
 
-TEST_CASE("random: shuffle is a permutation; state round-trips; streams differ", "[core]") {
+TEST_CASE("random: shuffle is a permutation, state round-trips, streams differ", "[core]") {
   hilm::Random rng(hilm::test::seed(4));
   std::vector<int> v(50);
   std::iota(v.begin(), v.end(), 0);

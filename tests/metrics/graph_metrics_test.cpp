@@ -40,7 +40,7 @@ TEST_CASE("graph metrics: SHD and F1 on a hand-worked pair of CPDAGs", "[metrics
   CHECK(hilm::metrics::structural_hamming_distance(estimate, truth) == 3);
 }
 
-TEST_CASE("graph metrics: identical graphs score perfectly; bad input throws", "[metrics]") {
+TEST_CASE("graph metrics: identical graphs score perfectly, bad input throws", "[metrics]") {
   const auto g = hilm::synth::random_dag(hilm::synth::RandomDagOptions{
       .nodes = 12, .expected_degree = 3, .seed = hilm::test::seed(91)});
   const auto r = compare_graphs(g.adjacency(), g.adjacency());

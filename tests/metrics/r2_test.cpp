@@ -9,7 +9,7 @@ using hilm::metrics::predictive_r2;
 using hilm::metrics::R2Options;
 using hilm::metrics::Regression;
 
-TEST_CASE("r2: exact linear targets score 1; noise lowers R² to its population value",
+TEST_CASE("r2: exact linear targets score 1, noise lowers R² to its population value",
           "[metrics]") {
   hilm::Random rng(hilm::test::seed(101));
   const Index n = 4000;

@@ -111,7 +111,7 @@ TEST_CASE("synth discrete: variable elimination equals brute-force enumeration",
   CHECK_THROWS_AS(model.joint_table(a, b), hilm::invalid_argument);
 }
 
-TEST_CASE("synth discrete: CPTs pass the full-rank check; samples converge to exact tables",
+TEST_CASE("synth discrete: CPTs pass the full-rank check, samples converge to exact tables",
           "[synth]") {
   DiscreteHierarchyOptions options;
   options.samples = 40000;

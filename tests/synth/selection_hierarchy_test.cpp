@@ -22,7 +22,7 @@ double activity_correlation(const hilm::RowMatrix<double>& level, Index a, Index
 
 }  // namespace
 
-TEST_CASE("synth selection: higher concepts are the stated functions; selection holds", "[synth]") {
+TEST_CASE("synth selection: higher concepts are the stated functions, selection holds", "[synth]") {
   // Mixed functions over two levels (T11's shape), and three levels of Or / Threshold (deep
   // chains of And make the top event too rare to select on).
   const auto function =

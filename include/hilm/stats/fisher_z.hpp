@@ -1,0 +1,233 @@
+/// @file
+/// Fisher's z test of a partial correlation: X ⫫ Y | S for (approximately) Gaussian data.
+///
+/// The correlation matrix of the data is the sufficient statistic: it is computed once when the
+/// test object is built and shared by every query. For a query (x, y, S) the partial correlation
+/// r = ρ(x, y | S) is the normalised Schur complement of the correlation sub-matrix on S (equal
+/// to −P₀₁/√(P₀₀P₁₁) with P the inverse of the sub-matrix on {x, y} ∪ S, which is how causal-learn
+/// and pcalg compute it), and
+///
+///     z = √(n − |S| − 3) · |atanh r|,   p = 2·(1 − Φ(z))
+///
+/// (R. A. Fisher, "The distribution of the partial correlation coefficient", Metron 3, 1924;
+/// causal-learn `FisherZ`, pcalg `gaussCItest`). The p-value is computed as erfc(z/√2), without
+/// the cancellation of `1 − Φ(z)`, so small p-values keep their digits where the peers round to
+/// multiples of 2⁻⁵² (or to 0).
+///
+/// Degenerate cases (never an exception, documented in docs/stats.md):
+/// - |r| ≥ 1 after rounding (X and Y perfectly linearly dependent given S): statistic = +∞, p = 0;
+/// - singular correlation sub-matrix on S (collinear conditioning variables): the Moore–Penrose
+///   pseudo-inverse is used, i.e. S is replaced by a basis of its span — the partial correlation
+///   is unchanged by this and causal-learn would raise instead;
+/// - X (or Y) an exact linear function of S (zero residual variance): X is then constant given S
+///   and hence conditionally independent of Y; r = 0, statistic = 0, p = 1.
+#ifndef HILM_STATS_FISHER_Z_HPP
+#define HILM_STATS_FISHER_Z_HPP
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <span>
+#include <string>
+#include <utility>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <Eigen/Eigenvalues>
+
+#include <hilm/concepts/ci_test.hpp>
+#include <hilm/core/error.hpp>
+#include <hilm/core/types.hpp>
+#include <hilm/stats/detail/indices.hpp>
+#include <hilm/stats/distributions.hpp>
+
+namespace hilm::stats {
+
+/// Pearson correlation matrix of the columns of `data` (numpy's `corrcoef(data.T)`), in double
+/// precision whatever the input scalar.
+/// @param[in] data n × p samples in rows, n ≥ 2.
+/// @returns p × p symmetric matrix with unit diagonal, entries clipped to [−1, 1].
+/// @throws hilm::invalid_argument if n < 2, a value is not finite, or a column is constant
+///         (its correlations are undefined); the message names the column.
+template <class Derived>
+[[nodiscard]] Matrix<double> correlation_matrix(const Eigen::MatrixBase<Derived>& data) {
+  const Index n = data.rows();
+  const Index p = data.cols();
+  if (n < 2)
+    hilm::detail::raise<invalid_argument>("correlation_matrix: need at least 2 rows, got " +
+                                          std::to_string(n));
+  Matrix<double> centered = data.template cast<double>();
+  if (!centered.allFinite())
+    hilm::detail::raise<invalid_argument>("correlation_matrix: data contain NaN or Inf");
+  centered.rowwise() -= centered.colwise().mean();
+  Matrix<double> c = Matrix<double>::Zero(p, p);
+  c.template selfadjointView<Eigen::Lower>().rankUpdate(centered.transpose());
+  c = c.template selfadjointView<Eigen::Lower>();
+  Vector<double> scale(p);
+  for (Index j = 0; j < p; ++j) {
+    if (!(c(j, j) > 0.0))
+      hilm::detail::raise<invalid_argument>("correlation_matrix: column " + std::to_string(j) +
+                                            " is constant");
+    scale(j) = 1.0 / std::sqrt(c(j, j));
+  }
+  c = scale.asDiagonal() * c * scale.asDiagonal();
+  for (Index j = 0; j < p; ++j) {
+    c(j, j) = 1.0;
+    for (Index i = 0; i < p; ++i) c(i, j) = std::clamp(c(i, j), -1.0, 1.0);
+  }
+  return c;
+}
+
+namespace detail {
+
+/// Relative threshold under which a residual variance (of a unit-variance variable) counts as 0.
+inline constexpr double kResidualTolerance = 1e-12;
+
+/// Partial correlation from a correlation matrix with a solver for the S block held in a matrix
+/// type whose maximum size is fixed (`Small`) to avoid heap allocation for small |S|.
+template <class Small>
+double partial_correlation_impl(const Eigen::Ref<const Matrix<double>>& corr, Index x, Index y,
+                                std::span<const Index> z) {
+  const auto k = static_cast<Index>(z.size());
+  Small a(k, k);
+  Small b(k, 2);
+  for (Index i = 0; i < k; ++i) {
+    for (Index j = 0; j < k; ++j) a(i, j) = corr(z[i], z[j]);
+    b(i, 0) = corr(z[i], x);
+    b(i, 1) = corr(z[i], y);
+  }
+  Small w(k, 2);
+  Eigen::LLT<Small> llt(a);
+  bool ok = llt.info() == Eigen::Success;
+  if (ok) {
+    // Reject a numerically singular block (condition number beyond ~1e12): fall through to the
+    // pseudo-inverse so that collinear conditioning sets give the same answer as a basis of S.
+    const auto diag = llt.matrixLLT().diagonal();
+    ok = diag.minCoeff() > 1e-6 * diag.maxCoeff();
+  }
+  if (ok) {
+    w = llt.solve(b);
+  } else {
+    Eigen::SelfAdjointEigenSolver<Small> eig(a);
+    const auto& values = eig.eigenvalues();
+    const double cutoff = 1e-10 * std::max(1.0, values.cwiseAbs().maxCoeff());
+    Small inv_values = Small::Zero(k, 1);
+    for (Index i = 0; i < k; ++i)
+      if (values(i) > cutoff) inv_values(i, 0) = 1.0 / values(i);
+    w = eig.eigenvectors() *
+        (inv_values.col(0).asDiagonal() * (eig.eigenvectors().transpose() * b));
+  }
+  const double sxx = 1.0 - b.col(0).dot(w.col(0));
+  const double syy = 1.0 - b.col(1).dot(w.col(1));
+  const double sxy = corr(x, y) - b.col(0).dot(w.col(1));
+  if (!(sxx > kResidualTolerance) || !(syy > kResidualTolerance)) return 0.0;
+  return sxy / std::sqrt(sxx * syy);
+}
+
+}  // namespace detail
+
+/// Partial correlation ρ(x, y | z) from a correlation (or covariance) matrix.
+/// @param[in] corr p × p correlation matrix (unit diagonal).
+/// @param[in] x,y  distinct column indices.
+/// @param[in] z    conditioning set (disjoint from {x, y}, no repeats, any order).
+/// @returns r in [−1, 1]; 0 when x or y is an exact linear function of z (see the file comment).
+/// @throws hilm::invalid_argument on bad indices.
+[[nodiscard]] inline double partial_correlation(const Eigen::Ref<const Matrix<double>>& corr,
+                                                Index x, Index y, std::span<const Index> z) {
+  hilm::detail::check_ci_indices("partial_correlation", corr.cols(), x, y, z);
+  if (z.empty()) return std::clamp(corr(x, y), -1.0, 1.0);
+  double r = 0.0;
+  if (z.size() <= 16)
+    r = detail::partial_correlation_impl<
+        Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, 16, 16>>(corr, x, y, z);
+  else
+    r = detail::partial_correlation_impl<Matrix<double>>(corr, x, y, z);
+  return std::clamp(r, -1.0, 1.0);
+}
+
+/// Fisher-z result from a partial correlation r on n samples with |S| = k conditioning variables.
+/// @throws hilm::invalid_argument if n − k − 3 ≤ 0 (too few samples for the test).
+[[nodiscard]] inline CiResult fisher_z_from_partial_correlation(double r, Index n, Index k) {
+  const Index effective = n - k - 3;
+  if (effective <= 0)
+    hilm::detail::raise<invalid_argument>("fisher_z: need n - |S| - 3 > 0 samples, got n = " +
+                                          std::to_string(n) + ", |S| = " + std::to_string(k));
+  CiResult result;
+  result.dof = static_cast<double>(effective);
+  if (std::abs(r) >= 1.0) {
+    result.statistic = std::numeric_limits<double>::infinity();
+    result.p_value = 0.0;
+    return result;
+  }
+  result.statistic = std::sqrt(static_cast<double>(effective)) * std::abs(std::atanh(r));
+  result.p_value = normal_two_sided_p(result.statistic);
+  return result;
+}
+
+/// Fisher's z conditional-independence test over one data set (models `hilm::CiTest`).
+///
+/// Construction computes the correlation matrix once (O(n p²)); each `test` then costs
+/// O(|S|³ + |S|²) and allocates nothing for |S| ≤ 16. `test` is const and thread-safe.
+///
+/// @code
+/// hilm::stats::FisherZTest fz(data);            // data: n × p
+/// std::array<hilm::Index, 1> s{2};
+/// hilm::CiResult r = fz.test(0, 3, s);           // X0 ⫫ X3 | X2 ?
+/// @endcode
+class FisherZTest {
+ public:
+  /// Builds the test from samples.
+  /// @param[in] data n × p, rows are samples (any scalar type; computed in double).
+  /// @throws hilm::invalid_argument if n < 2, data are not finite, or a column is constant.
+  template <class Derived>
+  explicit FisherZTest(const Eigen::MatrixBase<Derived>& data)
+      : correlation_(correlation_matrix(data)), sample_size_(data.rows()) {}
+
+  /// Builds the test from sufficient statistics (e.g. a correlation matrix reduced over shards).
+  /// @param[in] correlation p × p correlation matrix.
+  /// @param[in] sample_size number of samples it was computed from.
+  /// @throws hilm::invalid_argument if the matrix is not square or sample_size < 1.
+  FisherZTest(Matrix<double> correlation, Index sample_size)
+      : correlation_(std::move(correlation)), sample_size_(sample_size) {
+    if (correlation_.rows() != correlation_.cols())
+      hilm::detail::raise<invalid_argument>("FisherZTest: correlation matrix must be square");
+    if (sample_size_ < 1)
+      hilm::detail::raise<invalid_argument>("FisherZTest: sample_size must be >= 1");
+  }
+
+  /// Tests X_x ⫫ X_y | X_z.
+  /// @returns statistic √(n−|S|−3)·|atanh r|, dof n−|S|−3, two-sided normal p-value.
+  /// @throws hilm::invalid_argument on bad indices or when n − |S| − 3 ≤ 0.
+  [[nodiscard]] CiResult test(Index x, Index y, std::span<const Index> z) const {
+    const double r = partial_correlation(correlation_, x, y, z);
+    return fisher_z_from_partial_correlation(r, sample_size_, static_cast<Index>(z.size()));
+  }
+
+  /// The partial correlation ρ(x, y | z) used by `test`.
+  [[nodiscard]] double partial_correlation_of(Index x, Index y, std::span<const Index> z) const {
+    return partial_correlation(correlation_, x, y, z);
+  }
+
+  /// Number of variables (columns) p.
+  [[nodiscard]] Index num_variables() const noexcept { return correlation_.cols(); }
+  /// Number of samples n.
+  [[nodiscard]] Index sample_size() const noexcept { return sample_size_; }
+  /// The p × p correlation matrix (the shared sufficient statistic).
+  [[nodiscard]] const Matrix<double>& correlation() const noexcept { return correlation_; }
+
+ private:
+  Matrix<double> correlation_;
+  Index sample_size_ = 0;
+};
+
+/// One-shot Fisher-z test on samples; build a `FisherZTest` instead when running many queries.
+/// @param[in] data n × p samples. @param[in] x,y columns. @param[in] z conditioning columns.
+template <class Derived>
+[[nodiscard]] CiResult fisher_z_test(const Eigen::MatrixBase<Derived>& data, Index x, Index y,
+                                     std::span<const Index> z) {
+  return FisherZTest(data).test(x, y, z);
+}
+
+}  // namespace hilm::stats
+
+#endif  // HILM_STATS_FISHER_Z_HPP
