@@ -18,7 +18,7 @@ deps:
 
 # The configure step only reruns when CMake decides it must; builds are incremental.
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DHILM_ENABLE_ASSERTS=ON -DHILM_WERROR=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DHILM_ENABLE_ASSERTS=ON -DHILM_WERROR=ON -DHILM_NATIVE=ON $(CMAKE_FLAGS)
 
 run:
 	@scripts/install-deps.sh $(BASE_DEPS)
@@ -33,7 +33,7 @@ test: deps
 
 test-sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-sanitize \
-	  CMAKE_FLAGS="-DHILM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)" test
+	  CMAKE_FLAGS="-DHILM_SANITIZE=ON -DHILM_NATIVE=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)" test
 
 # libFuzzer targets with ASan/UBSan; FUZZ_SECONDS per parser (default 60).
 FUZZ_SECONDS ?= 60

@@ -1,0 +1,3 @@
+# hilm/sae/saelens.hpp reads and writes JSON (cfg.json) through nlohmann_json.
+find_package(nlohmann_json 3 REQUIRED)
+target_link_libraries(${_target} PRIVATE nlohmann_json::nlohmann_json)

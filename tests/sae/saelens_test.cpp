@@ -1,0 +1,122 @@
+// Tests of include/hilm/sae/saelens.hpp: SAELens / sparsify layouts.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <Eigen/Core>
+
+#include <hilm/core/random.hpp>
+#include <hilm/io/npy.hpp>
+#include <hilm/sae/saelens.hpp>
+#include <hilm/sae/sparse_autoencoder.hpp>
+#include <hilm/sources/matrix_source.hpp>
+
+#include "support/catch.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using hilm::Index;
+using hilm::RowMatrix;
+using hilm::SaeArchitecture;
+
+const std::string data_dir = std::string(HILM_TEST_DATA_DIR) + "/sae/";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+RowMatrix<float> sae_random_data(Index rows, Index cols, std::uint64_t seed) {
+  hilm::Random rng(seed);
+  RowMatrix<float> x(rows, cols);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("sae: models written by Python in the SAELens and sparsify layouts encode as numpy",
+          "[sae][io]") {
+  const RowMatrix<float> x = hilm::io::read_npy<float>(data_dir + "x.npy");
+  for (const std::string name :
+       {"saelens_topk", "saelens_standard", "saelens_jumprelu", "sparsify_topk"}) {
+    INFO(name);
+    const auto w = hilm::load_sae<float>(data_dir + name);
+    const RowMatrix<float> expected =
+        hilm::io::read_npy<float>(data_dir + "codes_" + name + ".npy");
+    const RowMatrix<float> z = hilm::sae_encode(w, x);
+    REQUIRE(z.rows() == expected.rows());
+    REQUIRE(z.cols() == expected.cols());
+    CHECK((z - expected).cwiseAbs().maxCoeff() < 1e-5f);
+    CHECK((expected.array() != 0).count() > 0);  // the fixture is not trivially zero
+  }
+  const auto topk = hilm::load_saelens<float>(data_dir + "saelens_topk");
+  CHECK(topk.architecture == SaeArchitecture::TopK);
+  CHECK(topk.k == 5);
+  CHECK(topk.d_in() == 16);
+  CHECK(topk.d_sae() == 40);
+  // The same file read in double agrees.
+  const auto topk_d = hilm::load_saelens<double>(data_dir + "saelens_topk");
+  CHECK((topk_d.w_enc.cast<float>() - topk.w_enc).cwiseAbs().maxCoeff() == 0.0f);
+}
+
+TEST_CASE("sae: SAELens save -> load -> save is byte-identical and keeps the codes", "[sae][io]") {
+  hilm::test::TempDir dir;
+  const RowMatrix<float> x = sae_random_data(600, 12, hilm::test::seed(31));
+  hilm::MatrixSource source(x);
+  for (auto arch : {SaeArchitecture::TopK, SaeArchitecture::BatchTopK, SaeArchitecture::ReLU,
+                    SaeArchitecture::JumpReLU}) {
+    INFO(hilm::to_string(arch));
+    // ReLU and JumpReLU rescale inputs (mean norm √d): the scale must be folded at save.
+    hilm::SparseAutoencoder<float> sae(
+        {.architecture = arch, .latents = 20, .k = 3, .batch_size = 50, .steps = 30});
+    (void)sae.fit(source);
+    const std::string a = dir.file(std::string(hilm::to_string(arch)) + "_a");
+    const std::string b = dir.file(std::string(hilm::to_string(arch)) + "_b");
+    hilm::save_saelens(sae.weights(), a);
+    const auto loaded = hilm::load_saelens<float>(a);
+    CHECK(loaded.input_scale == 1.0f);
+    hilm::save_saelens(loaded, b);
+    CHECK(slurp(a + "/cfg.json") == slurp(b + "/cfg.json"));
+    CHECK(slurp(a + "/sae_weights.safetensors") == slurp(b + "/sae_weights.safetensors"));
+    const RowMatrix<float> z0 = sae.encode(x);
+    const RowMatrix<float> z1 = hilm::sae_encode(loaded, x);
+    const double scale = std::max(1.0, static_cast<double>(z0.cwiseAbs().maxCoeff()));
+    CHECK((z0 - z1).cwiseAbs().maxCoeff() / scale < 1e-5);
+    const RowMatrix<float> x0 = sae.decode(z0);
+    const RowMatrix<float> x1 = hilm::sae_decode(loaded, z1);
+    CHECK((x0 - x1).cwiseAbs().maxCoeff() < 1e-4f);
+  }
+}
+
+TEST_CASE("sae: malformed model directories are io errors naming the file", "[sae][io]") {
+  hilm::test::TempDir dir;
+  CHECK_THROWS_AS(hilm::load_sae<float>(dir.file("nothing")), hilm::io_error);
+  const std::string m = dir.file("model");
+  std::filesystem::copy(data_dir + "saelens_topk", m);
+  {
+    std::ofstream(m + "/cfg.json")
+        << R"({"architecture": "topk", "d_in": 16, "d_sae": 41, "k": 5})";
+  }
+  try {
+    (void)hilm::load_saelens<float>(m);
+    FAIL("a wrong d_sae was accepted");
+  } catch (const hilm::io_error& e) {
+    CHECK(std::string(e.what()).find("d_sae = 41") != std::string::npos);
+  }
+  { std::ofstream(m + "/cfg.json") << R"({"architecture": "topk", "d_in": 16})"; }
+  CHECK_THROWS_AS(hilm::load_saelens<float>(m), hilm::io_error);  // no k
+  { std::ofstream(m + "/cfg.json") << R"({"architecture": "gated", "k": 5})"; }
+  CHECK_THROWS_AS(hilm::load_saelens<float>(m), hilm::io_error);
+  { std::ofstream(m + "/cfg.json") << "{not json"; }
+  CHECK_THROWS_AS(hilm::load_saelens<float>(m), hilm::io_error);
+  {
+    std::ofstream(m + "/cfg.json")
+        << R"({"architecture": "topk", "k": 5, "normalize_activations": "expected_average_only_in"})";
+  }
+  CHECK_THROWS_AS(hilm::load_saelens<float>(m), hilm::io_error);
+  { std::ofstream(m + "/cfg.json") << R"({"architecture": "topk", "k": 5})"; }
+  CHECK_NOTHROW(hilm::load_saelens<float>(m));  // positive control
+}
