@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Time-to-equal-error comparison of `hilm nmf` with scikit-learn (cd, mu) and RcppML on the same
+# non-negative rank-12 matrix (DESIGN.md §5: ≥ 3× faster than scikit-learn's cd, faster than
+# RcppML; both use 2 threads here).
+#
+# For each peer: run it for ITERS iterations (tol 0), take its final relative error e, then find
+# the fewest `hilm nmf` iterations that reach rel_error ≤ e and report hilm's elapsed_seconds for
+# that run (initialisation included on both sides, loading excluded). Ratio = peer / hilm.
+#
+# Usage: benchmarks/compare/nmf_vs_peers.sh [M N R ITERS SEED]   (default 3000 800 12 200 0)
+# Environment: HILM_BIN   a `hilm` binary (default: build one in build-compare/ with -O3 -march=native)
+#              SHARED     the shared bench folder (default: ../shared/bench next to the repo)
+#              THREADS    threads for everyone (default 2)
+# Needs: python3-sklearn, python3-numpy, r-cran-rcppml (Debian packages); /usr/bin/python3.
+# Take figures on a quiet machine (check `uptime`): OpenMP on an oversubscribed machine is slow.
+set -euo pipefail
+M=${1:-3000}; N=${2:-800}; R=${3:-12}; ITERS=${4:-200}; SEED=${5:-0}
+THREADS=${THREADS:-2}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SHARED=${SHARED:-$(cd "$ROOT/../shared/bench" && pwd)}
+PY=/usr/bin/python3
+if [[ -z "${HILM_BIN:-}" ]]; then
+  BUILD="$ROOT/build-compare"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHILM_BUILD_TESTS=OFF \
+    -DHILM_BUILD_EXAMPLES=OFF -DCMAKE_CXX_FLAGS="-march=native -Wno-maybe-uninitialized" >/dev/null
+  cmake --build "$BUILD" -j2 --target hilm_cli >/dev/null
+  HILM_BIN="$BUILD/tools/hilm/hilm"
+fi
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+"$PY" "$SHARED/make_nmf_data.py" "$M" "$N" "$R" "$SEED" "$WORK/data"
+export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
+
+echo "# data: ${M} x ${N}, rank ${R}, ${ITERS} peer iterations, ${THREADS} threads; $(uptime | sed 's/.*load/load/')"
+PEERS="$WORK/peers.txt"
+"$PY" "$SHARED/sklearn_nmf.py" "$WORK/data.npy" "$R" "$ITERS" | tee "$PEERS"
+if command -v Rscript >/dev/null; then
+  Rscript "$SHARED/rcppml_nmf.R" "$WORK/data.f64" "$M" "$N" "$R" "$ITERS" | tee -a "$PEERS"
+fi
+
+# One hilm run: prints "elapsed rel_error iterations".
+run_hilm() {
+  "$HILM_BIN" --threads "$THREADS" nmf --data "$WORK/data.npy" --rank "$R" --max-iter "$1" \
+    --tol 0 --out "$WORK/out" | "$PY" -c \
+    'import json,sys; j=json.load(sys.stdin); print(j["elapsed_seconds"], j["rel_error"], j["iterations"])'
+}
+
+# Fewest iterations reaching the target error (errors fall monotonically with iterations), then
+# the best of 3 timings of that run.
+time_to_error() {
+  local target=$1 lo=0 hi=1 out err
+  while :; do
+    out=$(run_hilm "$hi"); err=$(echo "$out" | cut -d' ' -f2)
+    if "$PY" -c "import sys; sys.exit(0 if $err <= $target else 1)"; then break; fi
+    lo=$hi; hi=$((hi * 2))
+    if (( hi > 20000 )); then echo "nan nan nan"; return; fi
+  done
+  while (( hi - lo > 1 )); do
+    local mid=$(((lo + hi) / 2))
+    out=$(run_hilm "$mid"); err=$(echo "$out" | cut -d' ' -f2)
+    if "$PY" -c "import sys; sys.exit(0 if $err <= $target else 1)"; then hi=$mid; else lo=$mid; fi
+  done
+  local best=1e9
+  for _ in 1 2 3; do
+    out=$(run_hilm "$hi")
+    best=$("$PY" -c "print(min($best, $(echo "$out" | cut -d' ' -f1)))")
+  done
+  echo "$best $(echo "$out" | cut -d' ' -f2) $hi"
+}
+
+printf '%-12s %10s %10s %12s %10s %8s %8s\n' peer peer_s peer_err hilm_s hilm_err iters ratio
+while read -r line; do
+  name=$(echo "$line" | cut -d: -f1)
+  secs=$(echo "$line" | sed -E 's/.*: ([0-9.]+)s.*/\1/')
+  err=$(echo "$line" | sed -E 's/.*rel_err=([0-9.]+).*/\1/')
+  # The peers print 5 decimals: allow half a unit of the last digit.
+  target=$("$PY" -c "print($err + 5e-6)")
+  read -r hs he hi <<<"$(time_to_error "$target")"
+  ratio=$("$PY" -c "print(f'{$secs / $hs:.2f}' if '$hs' != 'nan' else 'nan')")
+  printf '%-12s %10s %10s %12.4f %10.5f %8s %8s\n' "$name" "$secs" "$err" "$hs" "$he" "$hi" "$ratio"
+done <"$PEERS"

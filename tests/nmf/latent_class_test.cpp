@@ -1,0 +1,228 @@
+// Tests of include/hilm/nmf/latent_class.hpp, nncp.hpp and rank_selection.hpp: exact tables,
+// the independence special case, calibration of the LR test under the null, power, CP factor
+// recovery, and cross-validated rank selection.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <hilm/core/random.hpp>
+#include <hilm/nmf/latent_class.hpp>
+#include <hilm/nmf/nncp.hpp>
+#include <hilm/nmf/rank_selection.hpp>
+
+#include "support/catch.hpp"
+
+namespace {
+
+using hilm::Index;
+using hilm::Matrix;
+using hilm::Vector;
+
+Matrix<double> random_cpt(hilm::Random& random, Index states, Index parents, double alpha) {
+  Matrix<double> cpt(states, parents);
+  std::vector<double> column(static_cast<std::size_t>(states));
+  for (Index j = 0; j < parents; ++j) {
+    random.dirichlet(alpha, column);
+    for (Index i = 0; i < states; ++i) cpt(i, j) = column[static_cast<std::size_t>(i)];
+  }
+  return cpt;
+}
+
+// Conditionals whose classes are clearly distinct: class s puts 0.6 on state s, the rest at random.
+Matrix<double> separated_cpt(hilm::Random& random, Index states, Index parents) {
+  Matrix<double> cpt = 0.4 * random_cpt(random, states, parents, 1.0);
+  for (Index s = 0; s < parents; ++s) cpt(s % states, s) += 0.6;
+  return cpt;
+}
+
+// P = A diag(π) Bᵀ with r clearly distinct classes (rank exactly r, away from the boundary).
+Matrix<double> latent_table(hilm::Random& random, Index rows, Index cols, Index r) {
+  std::vector<double> prior(static_cast<std::size_t>(r));
+  random.dirichlet(5.0, prior);
+  const Matrix<double> a = separated_cpt(random, rows, r), b = separated_cpt(random, cols, r);
+  return a * Eigen::Map<Vector<double>>(prior.data(), r).asDiagonal() * b.transpose();
+}
+
+// Multinomial(n, p) counts over the entries of p (sum 1), by inversion of the cumulative sums.
+Matrix<double> sample_counts(hilm::Random& random, const Matrix<double>& p, int n) {
+  std::vector<double> cumulative(static_cast<std::size_t>(p.size()));
+  double total = 0;
+  for (Index c = 0; c < p.size(); ++c)
+    cumulative[static_cast<std::size_t>(c)] = (total += p.data()[c]);
+  Matrix<double> counts = Matrix<double>::Zero(p.rows(), p.cols());
+  for (int draw = 0; draw < n; ++draw) {
+    const double u = random.uniform() * total;
+    const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
+    const auto c = std::min<std::ptrdiff_t>(it - cumulative.begin(), p.size() - 1);
+    counts.data()[c] += 1;
+  }
+  return counts;
+}
+
+}  // namespace
+
+TEST_CASE("latent_class: an exact rank-r table is fitted exactly and rank r-1 is rejected",
+          "[nmf][latent]") {
+  hilm::Random random(hilm::test::seed(1700));
+  const Matrix<double> p = latent_table(random, 5, 6, 3);
+  const Matrix<double> counts = 1e6 * p;
+  const auto test3 = hilm::nonnegative_rank_test(counts, {.rank = 3, .seed = 1});
+  CHECK(test3.dof == 6.0);        // (5 − 3)(6 − 3)
+  CHECK(test3.statistic < 1e-2);  // G² on 10⁶ counts: the fit is exact to ~1e-7
+  CHECK(test3.p_value > 0.99);
+  CHECK((test3.fit.fitted - p).cwiseAbs().maxCoeff() < 1e-5);
+  CHECK_THAT(test3.fit.weights.sum(), Catch::Matchers::WithinAbs(1.0, 1e-12));
+  for (Index s = 1; s < 3; ++s) CHECK(test3.fit.weights(s - 1) >= test3.fit.weights(s));
+  const auto test2 = hilm::nonnegative_rank_test(counts, {.rank = 2, .seed = 1});
+  CHECK(test2.dof == 12.0);
+  CHECK(test2.p_value < 1e-10);
+  // Saturated: r = min(I, J) leaves no degrees of freedom.
+  CHECK(hilm::nonnegative_rank_test(counts, {.rank = 5}).dof == 0.0);
+  CHECK(hilm::estimate_nonnegative_rank(counts, 0.05) == 3);
+}
+
+TEST_CASE("latent_class: rank one is the independence model with its classical G-squared",
+          "[nmf][latent]") {
+  hilm::Random random(hilm::test::seed(1800));
+  const Matrix<double> counts = sample_counts(random, latent_table(random, 4, 5, 2), 2000);
+  const auto test = hilm::nonnegative_rank_test(counts, {.rank = 1});
+  const double n = counts.sum();
+  const Vector<double> row = counts.rowwise().sum(), col = counts.colwise().sum().transpose();
+  double g2 = 0;
+  for (Index j = 0; j < 5; ++j)
+    for (Index i = 0; i < 4; ++i)
+      if (counts(i, j) > 0) g2 += 2 * counts(i, j) * std::log(counts(i, j) * n / (row(i) * col(j)));
+  CHECK_THAT(test.statistic, Catch::Matchers::WithinRel(g2, 1e-8));
+  CHECK(test.dof == 12.0);
+  CHECK_THAT(test.p_value, Catch::Matchers::WithinRel(hilm::stats::chi2_sf(g2, 12.0), 1e-8));
+}
+
+TEST_CASE("latent_class: the LR test is calibrated under the null and has power",
+          "[nmf][latent][stat][slow]") {
+  // Null: a fixed rank-2 table (interior, positive factors); 300 samples of n = 4000.
+  hilm::Random random(hilm::test::seed(1900));
+  const Matrix<double> null_table = latent_table(random, 5, 5, 2);
+  // Alternative: three equally likely classes, each favouring its own row and column state.
+  Matrix<double> peaked = Matrix<double>::Ones(5, 3);
+  for (Index s = 0; s < 3; ++s) peaked(s, s) = 5;
+  peaked = peaked * (Vector<double>::Ones(5).transpose() * peaked).cwiseInverse().asDiagonal();
+  const Matrix<double> alt_table = peaked * (peaked.transpose() / 3.0);
+  const int seeds = 300;
+  int rejected = 0, detected = 0;
+  for (int s = 0; s < seeds; ++s) {
+    const Matrix<double> counts = sample_counts(random, null_table, 4000);
+    rejected += hilm::nonnegative_rank_test(
+                    counts, {.rank = 2, .restarts = 4, .seed = static_cast<std::uint64_t>(s)})
+                            .p_value < 0.05
+                    ? 1
+                    : 0;
+    if (s < 60) {
+      const Matrix<double> alt = sample_counts(random, alt_table, 4000);
+      detected +=
+          hilm::nonnegative_rank_test(alt, {.rank = 2, .restarts = 4}).p_value < 0.05 ? 1 : 0;
+    }
+  }
+  // Binomial(300, 0.05): mean 15, sd 3.8; a 99.9% band is [4, 28] (±3.3 sd).
+  const double rate = static_cast<double>(rejected) / seeds;
+  INFO("null rejection rate " << rate);
+  CHECK(rejected >= 4);
+  CHECK(rejected <= 28);
+  CHECK(detected >= 54);  // ≥ 90% power against a well-separated rank-3 table
+}
+
+TEST_CASE("nncp: a 3-way rank-2 table is decomposed and tested", "[nmf][nncp]") {
+  hilm::Random random(hilm::test::seed(2000));
+  const std::vector<Index> dims{3, 4, 3};
+  std::vector<Matrix<double>> factors;
+  for (const Index d : dims) factors.push_back(separated_cpt(random, d, 2));
+  const Vector<double> weights = (Vector<double>(2) << 0.7, 0.3).finished();
+  hilm::CountTensor table{dims, Vector<double>::Zero(36)};
+  for (Index z = 0; z < 3; ++z)
+    for (Index y = 0; y < 4; ++y)
+      for (Index x = 0; x < 3; ++x)
+        for (Index s = 0; s < 2; ++s)
+          table.counts(x + 3 * (y + 4 * z)) +=
+              1e6 * weights(s) * factors[0](x, s) * factors[1](y, s) * factors[2](z, s);
+  const auto fit = hilm::nonnegative_cp(table, {.rank = 2, .seed = 3});
+  INFO("iterations " << fit.iterations << " status " << hilm::to_string(fit.status));
+  CHECK(fit.dof == 35.0 - (1 + 2 * (2 + 3 + 2)));
+  CHECK(fit.statistic < 1e-2);
+  CHECK(fit.p_value > 0.99);
+  CHECK_THAT(fit.weights(0), Catch::Matchers::WithinAbs(0.7, 1e-3));
+  for (std::size_t v = 0; v < 3; ++v)
+    CHECK((fit.factors[v] - factors[v]).cwiseAbs().maxCoeff() < 1e-3);
+  const auto one = hilm::nonnegative_cp(table, {.rank = 1});
+  CHECK(one.p_value < 1e-10);
+  CHECK_THROWS_AS(
+      hilm::nonnegative_cp(hilm::CountTensor{{3, 4}, Vector<double>::Ones(5)}, {.rank = 1}),
+      hilm::invalid_argument);
+}
+
+TEST_CASE("nncp: count_tensor counts samples and the fit test accepts a sampled null",
+          "[nmf][nncp]") {
+  hilm::Random random(hilm::test::seed(2100));
+  // Sample n = 6000 rows from a 2-class model over 3 ternary variables.
+  const Index n = 6000;
+  std::vector<Matrix<double>> factors;
+  for (int v = 0; v < 3; ++v) factors.push_back(separated_cpt(random, 3, 2));
+  Matrix<double> data(n, 3);
+  for (Index i = 0; i < n; ++i) {
+    const Index s = random.bernoulli(0.6) ? 0 : 1;
+    for (Index v = 0; v < 3; ++v) {
+      double u = random.uniform();
+      Index x = 0;
+      while (x < 2 && u >= factors[static_cast<std::size_t>(v)](x, s))
+        u -= factors[static_cast<std::size_t>(v)](x++, s);
+      data(i, v) = static_cast<double>(x);
+    }
+  }
+  const hilm::CountTensor table = hilm::count_tensor(data);
+  REQUIRE(table.dims == std::vector<Index>{3, 3, 3});
+  CHECK(table.counts.sum() == static_cast<double>(n));
+  const Index probe = static_cast<Index>(data(17, 0) + 3 * (data(17, 1) + 3 * data(17, 2)));
+  double brute = 0;
+  for (Index i = 0; i < n; ++i)
+    brute += (data(i, 0) + 3 * (data(i, 1) + 3 * data(i, 2))) == static_cast<double>(probe) ? 1 : 0;
+  CHECK(table.counts(probe) == brute);
+  const auto fit = hilm::nonnegative_cp(table, {.rank = 2});
+  CHECK(fit.dof == 26.0 - 13.0);
+  CHECK(fit.p_value > 1e-3);  // a true null is rejected at this level once in a thousand runs
+  CHECK(hilm::nonnegative_cp(table, {.rank = 1}).p_value < 1e-6);
+  Matrix<double> bad = data;
+  bad(0, 0) = 0.5;
+  CHECK_THROWS_AS(hilm::count_tensor(bad), hilm::invalid_argument);
+}
+
+TEST_CASE("select_nmf_rank: cross-validation finds the planted rank", "[nmf][rank]") {
+  hilm::Random random(hilm::test::seed(2200));
+  const Index m = 60, n = 50, k = 4;
+  Matrix<double> w(m, k), h(k, n);
+  for (Index l = 0; l < k; ++l) {
+    for (Index i = 0; i < m; ++i) w(i, l) = random.bernoulli(0.4) ? 0 : random.uniform();
+    for (Index j = 0; j < n; ++j) h(l, j) = random.bernoulli(0.4) ? 0 : random.uniform();
+  }
+  Matrix<double> a = w * h;
+  const double scale = a.mean();
+  for (Index j = 0; j < n; ++j)
+    for (Index i = 0; i < m; ++i) a(i, j) = std::max(0.0, a(i, j) + 0.05 * scale * random.normal());
+  const auto result =
+      hilm::select_nmf_rank(a, {.ranks = {1, 2, 3, 4, 5, 6, 7}, .folds = 2, .seed = 5});
+  CHECK(result.rank == k);
+  CHECK(result.test_error(0) > 2 * result.test_error(3));  // rank 1 predicts hidden entries badly
+  CHECK(result.test_error(6) > result.test_error(3));      // rank 7 over-fits
+  CHECK(result.train_error(6) < result.train_error(3));    // ... while fitting the visible better
+  CHECK_THROWS_AS(hilm::select_nmf_rank(a, {.ranks = {51}}), hilm::invalid_argument);
+}
+
+TEST_CASE("latent_class: invalid arguments throw", "[nmf][latent]") {
+  Matrix<double> counts = Matrix<double>::Ones(3, 3);
+  CHECK_THROWS_AS(hilm::latent_class(counts, {.rank = 0}), hilm::invalid_argument);
+  counts(1, 1) = -1;
+  CHECK_THROWS_AS(hilm::latent_class(counts, {.rank = 1}), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::latent_class(Matrix<double>::Zero(3, 3), {.rank = 1}),
+                  hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::estimate_nonnegative_rank(Matrix<double>::Ones(3, 3), 1.5),
+                  hilm::invalid_argument);
+}
