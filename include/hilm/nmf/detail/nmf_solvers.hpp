@@ -271,17 +271,7 @@ struct MaskedNmfData {
   [[nodiscard]] double residual_squared(const Matrix<Scalar>& wt, const Matrix<Scalar>& h) const {
     const double cost = static_cast<double>(observed) / static_cast<double>(std::max<Index>(n, 1)) *
                         static_cast<double>(wt.rows());
-    return deterministic_sum(n, cost, [&](Index j) {
-      double total = 0;
-      for (Index p = col_start[static_cast<std::size_t>(j)];
-           p < col_start[static_cast<std::size_t>(j + 1)]; ++p) {
-        const Index i = col_rows[static_cast<std::size_t>(p)];
-        const double r = static_cast<double>(col_values[static_cast<std::size_t>(p)]) -
-                         static_cast<double>(wt.col(i).dot(h.col(j)));
-        total += r * r;
-      }
-      return total;
-    });
+    return deterministic_sum(n, cost, [&](Index j) { return column_residual_squared(wt, h, j); });
   }
 };
 
