@@ -1,0 +1,71 @@
+#include <hilm/graph/graph.hpp>
+
+#include "support/catch.hpp"
+
+using hilm::Index;
+using hilm::graph::Graph;
+using hilm::graph::Mark;
+
+TEST_CASE("Graph stores marks at both ends and answers orientation queries", "[graph]") {
+  Graph g(4);
+  REQUIRE(g.size() == 4);
+  CHECK(g.node(2).name == "X3");
+  g.add_edge(0, 1, Mark::Directed);
+  g.add_edge(1, 2, Mark::Undirected);
+  g.add_edge(3, 2, Mark::Bidirected);
+  CHECK(g.is_directed(0, 1));
+  CHECK_FALSE(g.is_directed(1, 0));
+  CHECK(g.is_undirected(2, 1));
+  CHECK(g.is_bidirected(2, 3));
+  CHECK(g.parents(1) == std::vector<Index>{0});
+  CHECK(g.children(0) == std::vector<Index>{1});
+  CHECK(g.undirected_neighbors(1) == std::vector<Index>{2});
+  CHECK(g.neighbors(2) == std::vector<Index>{1, 3});
+  CHECK(g.num_edges() == 3);
+  const auto edges = g.edges();
+  REQUIRE(edges.size() == 3);
+  CHECK(edges[0] == hilm::graph::Edge{0, 1, Mark::Directed});
+  CHECK(edges[1] == hilm::graph::Edge{1, 2, Mark::Undirected});
+  CHECK(edges[2] == hilm::graph::Edge{2, 3, Mark::Bidirected});
+
+  g.orient(2, 1);
+  CHECK(g.is_directed(2, 1));
+  g.remove_edge(1, 2);
+  CHECK_FALSE(g.adjacent(1, 2));
+  CHECK(g.num_edges() == 2);
+}
+
+TEST_CASE("Graph rejects bad ids and self-loops", "[graph]") {
+  Graph g(3);
+  CHECK_THROWS_AS(g.add_edge(0, 0), hilm::invalid_argument);
+  CHECK_THROWS_AS(g.add_edge(0, 3), hilm::invalid_argument);
+  CHECK_THROWS_AS(g.node(-1), hilm::invalid_argument);
+  CHECK_THROWS_AS(g.orient(0, 1), hilm::invalid_argument);
+}
+
+TEST_CASE("Graph round-trips the metrics adjacency and synth truths", "[graph]") {
+  hilm::synth::Adjacency a = hilm::synth::Adjacency::Zero(4, 4);
+  a(0, 1) = 1;            // 0 -> 1
+  a(2, 1) = a(1, 2) = 1;  // 1 -- 2
+  a(3, 2) = 1;            // 3 -> 2
+  const Graph g = Graph::from_adjacency(a);
+  CHECK(g.adjacency() == a);
+  CHECK(g.is_directed(3, 2));
+
+  hilm::synth::SynthGraph truth;
+  truth.nodes = 4;
+  truth.observed = {true, true, true, false};
+  truth.level = {0, 0, 0, 1};
+  truth.cardinality = {2, 2, 2, 3};
+  truth.edges = {{3, 0}, {3, 1}, {3, 2}};
+  Graph h = Graph::from_synth(truth);
+  CHECK(h.num_observed() == 3);
+  CHECK(h.node(3).name == "L1");
+  CHECK(h.node(3).cardinality == 3);
+  CHECK(h.children(3) == std::vector<Index>{0, 1, 2});
+  CHECK(h.observed_adjacency().isZero());
+  const Index extra = h.add_node({"L2", false, 2, 2});
+  CHECK(extra == 4);
+  CHECK(h.children(3) == std::vector<Index>{0, 1, 2});
+  CHECK_FALSE(h == Graph::from_synth(truth));
+}
