@@ -28,32 +28,57 @@ Matrix<double> kci_data(Index n) {
   return d;
 }
 
+// One conditional KCI test X0 ⫫ X1 | X2 (gamma null). method: 0 = Automatic (the default: the
+// factored path, exact to rounding), 1 = Dense (n × n factorisations). Reports seconds per test
+// and the speed-up over causal-learn's 0.70 s at n = 1000 (the figure quoted in issue 6, measured
+// elsewhere: causal-learn is not installable on this machine).
 void BM_Stats_KciConditional(benchmark::State& state) {
   const auto d = kci_data(state.range(0));
-  const hilm::stats::KciTest kci(d);
+  const auto method =
+      state.range(1) == 0 ? hilm::stats::KciMethod::Automatic : hilm::stats::KciMethod::Dense;
+  const hilm::stats::KciTest kci(d, {.method = method});
   const std::array<Index, 1> z{2};
   for (auto _ : state) {
     auto r = kci.test(0, 1, z);
     benchmark::DoNotOptimize(r.p_value);
   }
   state.SetItemsProcessed(state.iterations());
+  state.counters["s_per_test"] =
+      benchmark::Counter(static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  if (state.range(0) == 1000)
+    state.counters["x_vs_causallearn"] = benchmark::Counter(
+        0.70 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Stats_KciConditional)
-    ->Arg(300)
-    ->Arg(1000)
-    ->ArgNames({"n"})
+    ->Args({300, 0})
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->ArgNames({"n", "dense"})
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+// One unconditional KCI (HSIC) test X0 ⫫ X1 (gamma null); method as above.
 void BM_Stats_KciUnconditional(benchmark::State& state) {
   const auto d = kci_data(state.range(0));
-  const hilm::stats::KciTest kci(d);
+  const auto method =
+      state.range(1) == 0 ? hilm::stats::KciMethod::Automatic : hilm::stats::KciMethod::Dense;
+  const hilm::stats::KciTest kci(d, {.method = method});
   for (auto _ : state) {
     auto r = kci.test(0, 1, {});
     benchmark::DoNotOptimize(r.p_value);
   }
   state.SetItemsProcessed(state.iterations());
+  state.counters["s_per_test"] =
+      benchmark::Counter(static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_Stats_KciUnconditional)->Arg(1000)->ArgNames({"n"})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Stats_KciUnconditional)
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->ArgNames({"n", "dense"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 // All (x, y | S) queries with |S| <= 2 on a 10000 × 20 linear-Gaussian data set: the workload of
 // a PC run, evaluated as one batch (items = tests).

@@ -174,8 +174,10 @@ TEST_CASE("calibration: T3 — probability-table rank of the T1 model over 100 s
     right += hilm::stats::DiscreteRankTest(d).test(a, b).estimated_rank(kAlpha) == 3;
   }
   INFO("right rank in " << right << " of 100 seeds");
-  // A calibrated test keeps the true rank with probability 1 − α = 0.95 per seed, so over 100
-  // seeds the count is about Binomial(100, 0.95) (sd 2.2): DESIGN.md’s bar of 95 is its mean.
-  // The check allows 2.3 sd below it.
-  CHECK(right >= 90);
+  // DESIGN.md's bar: the right rank in >= 95 of 100 seeds. Binomial caveat: a calibrated test
+  // keeps the true rank with probability 1 − α = 0.95 per seed, so the count is about
+  // Binomial(100, 0.95) (sd 2.2) and 95 is its MEAN: a perfectly calibrated test misses this bar
+  // for roughly 4 in 10 choices of the run seed. The run is deterministic (ctest passes
+  // --rng-seed 20261128); with that seed the count is reported by the INFO above.
+  CHECK(right >= 95);
 }

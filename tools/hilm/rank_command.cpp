@@ -1,11 +1,14 @@
-// `hilm rank --data D --a I,J,... --b K,L,... [--discrete] [--alpha A]`: canonical-correlation
-// (Bartlett) test of the rank of Σ_AB, or with --discrete the rank of the probability table
-// P(A, B) through one-hot codes. JSON: rank (estimated at level alpha), tested_ranks, p_values,
-// statistics, dof (one entry per tested rank r: H0 "rank ≤ r"), canonical_correlations.
+// `hilm rank --data D --a I,J,... --b K,L,... [--discrete | --nonnegative] [--alpha A]`:
+// canonical-correlation (Bartlett) test of the rank of Σ_AB, with --discrete the rank of the
+// probability table P(A, B) through one-hot codes, with --nonnegative the non-negative rank of
+// P(A, B) by latent-class likelihood-ratio tests (canonical_correlations is then empty). JSON: rank
+// (estimated at level alpha), tested_ranks, p_values, statistics, dof (one entry per tested rank r:
+// H0 "rank ≤ r"), canonical_correlations.
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <hilm/stats/nonnegative_rank.hpp>
 #include <hilm/stats/rank_test.hpp>
 
 #include "cli_common.hpp"
@@ -18,6 +21,7 @@ struct RankArgs {
   std::string a;
   std::string b;
   bool discrete = false;
+  bool nonnegative = false;
   double alpha = 0.05;
 };
 
@@ -28,7 +32,11 @@ void setup_rank(CLI::App& root) {
       ->required();
   cmd->add_option("--a", args->a, "columns of A, comma-separated (0-based)")->required();
   cmd->add_option("--b", args->b, "columns of B, comma-separated (0-based)")->required();
-  cmd->add_flag("--discrete", args->discrete, "test the rank of the probability table P(A, B)");
+  auto* discrete =
+      cmd->add_flag("--discrete", args->discrete, "test the rank of the probability table P(A, B)");
+  cmd->add_flag("--nonnegative", args->nonnegative,
+                "test the non-negative rank of P(A, B) (discrete data; latent-class LR tests)")
+      ->excludes(discrete);
   cmd->add_option("--alpha", args->alpha, "level of the sequential tests")
       ->check(CLI::Range(0.0, 1.0));
   cmd->callback([args] {
@@ -43,7 +51,11 @@ void setup_rank(CLI::App& root) {
     stats::RankTestResult result;
     Stopwatch clock;
     try {
-      if (args->discrete) {
+      if (args->nonnegative) {
+        const stats::NonnegativeRankTest test(x);
+        clock = Stopwatch();
+        result = test.test(a, b);
+      } else if (args->discrete) {
         const stats::DiscreteRankTest test(x);
         clock = Stopwatch();
         result = test.test(a, b);
@@ -74,7 +86,8 @@ void setup_rank(CLI::App& root) {
         result.canonical_correlations.data(),
         result.canonical_correlations.data() + result.canonical_correlations.size());
     j["alpha"] = args->alpha;
-    j["discrete"] = args->discrete;
+    j["discrete"] = args->discrete || args->nonnegative;
+    j["nonnegative"] = args->nonnegative;
     print_json(std::move(j), elapsed);
   });
 }
