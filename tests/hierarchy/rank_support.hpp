@@ -1,0 +1,70 @@
+// Scoring helpers for the rank-search tests: skeleton F1 over observed + latent nodes after
+// matching estimated latents to true ones, and exact-cluster checks.
+#ifndef HILM_TESTS_HIERARCHY_RANK_SUPPORT_HPP
+#define HILM_TESTS_HIERARCHY_RANK_SUPPORT_HPP
+
+#include <algorithm>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include <hilm/graph/graph.hpp>
+#include <hilm/metrics/graph_metrics.hpp>
+#include <hilm/synth/graph.hpp>
+
+namespace hilm::test {
+
+/// Skeleton precision/recall/F1 between a true hierarchy and an estimate whose first p nodes are
+/// the same observed variables. Estimated latents are matched to true latents as
+/// `metrics::latent_scores` does (Hungarian on the Jaccard similarity of the observed variables
+/// below them); an unmatched estimated latent counts as a new node, so all its edges are false.
+inline metrics::PrecisionRecall hierarchy_skeleton(const synth::SynthGraph& truth,
+                                                   const graph::Graph& estimate, Index p) {
+  const synth::Adjacency ta = truth.adjacency();
+  const synth::Adjacency ea = estimate.adjacency();
+  const auto scores = metrics::latent_scores(ta, ea, p);
+  std::vector<Index> map(static_cast<std::size_t>(ea.rows()), -1);
+  for (Index v = 0; v < p; ++v) map[static_cast<std::size_t>(v)] = v;
+  for (std::size_t t = 0; t < scores.match.size(); ++t)
+    if (scores.match[t] >= 0)
+      map[static_cast<std::size_t>(scores.match[t])] = p + static_cast<Index>(t);
+  Index fresh = ta.rows();
+  for (auto& m : map)
+    if (m < 0) m = fresh++;
+  auto key = [](Index a, Index b) { return std::make_pair(std::min(a, b), std::max(a, b)); };
+  std::set<std::pair<Index, Index>> te, ee;
+  for (Index i = 0; i < ta.rows(); ++i)
+    for (Index j = 0; j < ta.cols(); ++j)
+      if (ta(i, j)) te.insert(key(i, j));
+  for (Index i = 0; i < ea.rows(); ++i)
+    for (Index j = 0; j < ea.cols(); ++j)
+      if (ea(i, j))
+        ee.insert(key(map[static_cast<std::size_t>(i)], map[static_cast<std::size_t>(j)]));
+  metrics::PrecisionRecall pr;
+  for (const auto& e : ee) (te.count(e) ? pr.true_positive : pr.false_positive) += 1;
+  for (const auto& e : te) pr.false_negative += ee.count(e) ? 0 : 1;
+  pr.finish();
+  return pr;
+}
+
+/// The sets of observed children of each latent, sorted (for exact-cluster comparisons).
+inline std::set<std::vector<Index>> observed_clusters(const graph::Graph& g) {
+  std::set<std::vector<Index>> out;
+  for (Index v = 0; v < g.size(); ++v) {
+    if (g.node(v).observed) continue;
+    std::vector<Index> kids;
+    for (Index c : g.children(v))
+      if (g.node(c).observed) kids.push_back(c);
+    out.insert(kids);
+  }
+  return out;
+}
+
+/// The same for a generator's truth.
+inline std::set<std::vector<Index>> observed_clusters(const synth::SynthGraph& g) {
+  return observed_clusters(graph::Graph::from_synth(g));
+}
+
+}  // namespace hilm::test
+
+#endif  // HILM_TESTS_HIERARCHY_RANK_SUPPORT_HPP
