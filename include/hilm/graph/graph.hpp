@@ -79,8 +79,7 @@ class Graph {
   /// `observed` observed nodes named X1 … Xp (causal-learn's default names), no edges.
   explicit Graph(Index observed) {
     if (observed < 0) detail::raise<invalid_argument>("Graph: the node count must be >= 0");
-    for (Index i = 0; i < observed; ++i)
-      nodes_.push_back(Node{"X" + std::to_string(i + 1), true, 0, 0});
+    for (Index i = 0; i < observed; ++i) nodes_.push_back(Node{prefixed('X', i + 1), true, 0, 0});
     ends_.setZero(observed, observed);
   }
 
@@ -301,7 +300,7 @@ class Graph {
     for (Index i = 0; i < truth.nodes; ++i) {
       const auto k = static_cast<std::size_t>(i);
       const bool obs = truth.observed[k];
-      g.add_node(Node{obs ? "X" + std::to_string(++observed) : "L" + std::to_string(++latent), obs,
+      g.add_node(Node{obs ? prefixed('X', ++observed) : prefixed('L', ++latent), obs,
                       truth.level[k], truth.cardinality[k]});
     }
     for (const auto& [from, to] : truth.edges) g.add_edge(from, to, Mark::Directed);
@@ -323,6 +322,13 @@ class Graph {
   }
 
  private:
+  // "X12" (written without operator+ on a temporary: g++ 12 -O3 reports a false -Wrestrict).
+  static std::string prefixed(char letter, Index number) {
+    std::string name(1, letter);
+    name += std::to_string(number);
+    return name;
+  }
+
   void check(Index i, const char* where) const {
     if (i < 0 || i >= size()) {
       detail::raise<invalid_argument>(std::string("Graph::") + where + ": node id " +
