@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 CMAKE_FLAGS ?=
 
-BASE_DEPS := cmake make g++ libeigen3-dev libcli11-dev nlohmann-json3-dev
+BASE_DEPS := cmake make g++ libeigen3-dev libcli11-dev nlohmann-json3-dev graphviz
 TEST_DEPS := $(BASE_DEPS) catch2
 FUZZ_DEPS := $(TEST_DEPS) clang libclang-rt-14-dev
 BENCH_DEPS := $(BASE_DEPS) libbenchmark-dev
