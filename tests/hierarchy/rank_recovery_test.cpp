@@ -118,7 +118,7 @@ TEST_CASE("rank search T5: two binary latents, exact clusters in >= 90% of 20 se
   CHECK(t5_count(20, 500, one_hot) >= 18);
 }
 
-TEST_CASE("rank search T5: full count, 100 seeds; and the joint-table oracle",
+TEST_CASE("rank search T5: full count over 100 seeds and the joint-table oracle",
           "[hierarchy][rank][slow]") {
   CHECK(t5_count(100, 500, one_hot) >= 90);
   auto table = [](const hilm::RowMatrix<double>& x) { return hh::TableRankOracle(x, 0.01); };
