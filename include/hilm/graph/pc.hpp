@@ -25,6 +25,9 @@
 ///   rules 0 and 1, 4 for rule 2);
 /// - Meek rules 1–3 to closure (rule 4 is only needed with background knowledge; causal-learn
 ///   does not apply it, and neither does PC here — use `apply_meek_rules` afterwards if wanted).
+///   As in causal-learn, an orientation j → k is skipped when k is already recorded as an
+///   ancestor of j (it would close a directed cycle; possible when the colliders conflict), with
+///   causal-learn's own bookkeeping of ancestors (see `detail/pc_orientation.hpp`).
 ///
 /// Tests of one depth of the stable skeleton run in parallel (OpenMP) when the test's `test` is
 /// callable on a const object (all built-in tests); the result does not depend on the number of
@@ -172,7 +175,8 @@ class PcRunner {
       result.tests_run = static_cast<Index>(memo_.size());
       return result;
     }
-    if (bkp != nullptr) cl_orient_by_knowledge(g, bk);
+    ClAncestry anc(p);  // no directed edge yet
+    if (bkp != nullptr) cl_orient_by_knowledge(g, anc, bk);
     const ClPValue pvalue = [this](Index x, Index y, const std::vector<Index>& s) {
       return this->p_value(x, y, s);
     };
@@ -181,17 +185,17 @@ class PcRunner {
     if (options_.uc_rule == 0) {
       const auto& seps = result.sepsets;
       cl_uc_sepset(
-          g, priority, bkp,
+          g, anc, priority, bkp,
           [&seps](Index x, Index z, Index y) { return seps.separates_with(x, z, y); }, pvalue);
-      cl_meek(g, bkp);
+      cl_meek(g, anc, bkp);
     } else if (options_.uc_rule == 1) {
-      cl_maxp(g, priority, bkp, pvalue);
-      cl_meek(g, bkp);
+      cl_maxp(g, anc, priority, bkp, pvalue);
+      cl_meek(g, anc, bkp);
     } else {
       std::vector<PcTriple> uc, non_uc;
-      cl_definite_maxp(g, options_.alpha, priority, bkp, pvalue, uc, non_uc);
-      cl_definite_meek(g, bkp, uc, non_uc);
-      cl_meek(g, bkp);
+      cl_definite_maxp(g, anc, options_.alpha, priority, bkp, pvalue, uc, non_uc);
+      cl_definite_meek(g, anc, bkp, uc, non_uc);
+      cl_meek(g, anc, bkp);
     }
     result.tests_run = static_cast<Index>(memo_.size());
     result.status = FitStatus::Converged;

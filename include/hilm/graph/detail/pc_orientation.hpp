@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <set>
@@ -93,8 +94,79 @@ inline std::vector<PcKite> cl_kites(const Graph& g, const std::vector<PcTriple>&
   return out;
 }
 
-inline void cl_orient(Graph& g, Index from, Index to) {
+// causal-learn's `GeneralGraph` keeps an ancestor matrix `dpath` that the Meek passes consult
+// (`is_ancestor_of`) before orienting an edge: an orientation j → k is skipped when k is already
+// recorded as an ancestor of j (the cycle guard of py-why/causal-learn PR #20, "Fix cyclic bugs in
+// PC algorithm"). The matrix is not a full transitive closure: adding i → j (`adjust_dpath`) makes
+// the recorded ancestors of i ancestors of j and i an ancestor of the recorded descendants of j,
+// and removing a directed edge rebuilds it (`reconstitute_dpath`) from the remaining directed
+// edges, visited from the last pair (i, j), i < j, to the first. ClAncestry replays exactly those
+// updates, so that the guard fires exactly where causal-learn's does.
+class ClAncestry {
+ public:
+  explicit ClAncestry(Index n)
+      : n_(n), m_(static_cast<std::size_t>(n) * static_cast<std::size_t>(n), 0) {
+    reset();
+  }
+
+  // causal-learn's is_ancestor_of(a, b): dpath[b, a] == 1.
+  [[nodiscard]] bool is_ancestor(Index a, Index b) const { return at(b, a) != 0; }
+
+  // adjust_dpath(i, j) after adding i → j.
+  void add_directed(Index i, Index j) {
+    at(j, i) = 1;
+    for (Index k = 0; k < n_; ++k) {
+      if (at(i, k) != 0) at(j, k) = 1;
+      if (at(k, j) != 0) at(k, i) = 1;
+    }
+  }
+
+  // reconstitute_dpath(get_graph_edges()): the list is built row by row (i < j) and consumed by
+  // pop(), i.e. from the end.
+  void rebuild(const Graph& g) {
+    reset();
+    for (Index i = n_ - 1; i >= 0; --i) {
+      for (Index j = n_ - 1; j > i; --j) {
+        if (g.is_directed(i, j)) {
+          add_directed(i, j);
+        } else if (g.is_directed(j, i)) {
+          add_directed(j, i);
+        }
+      }
+    }
+  }
+
+ private:
+  void reset() {
+    std::fill(m_.begin(), m_.end(), std::uint8_t{0});
+    for (Index i = 0; i < n_; ++i) at(i, i) = 1;
+  }
+  [[nodiscard]] std::uint8_t at(Index r, Index c) const {
+    return m_[static_cast<std::size_t>(r * n_ + c)];
+  }
+  std::uint8_t& at(Index r, Index c) { return m_[static_cast<std::size_t>(r * n_ + c)]; }
+
+  Index n_;
+  std::vector<std::uint8_t> m_;
+};
+
+// Replaces the edge between `from` and `to` by from → to as causal-learn does (remove_edge, which
+// rebuilds the ancestor matrix when the old edge was directed, then add_edge).
+inline void cl_orient(Graph& g, ClAncestry& anc, Index from, Index to) {
+  if (g.is_directed(from, to) || g.is_directed(to, from)) {
+    g.remove_edge(from, to);
+    anc.rebuild(g);
+  }
   g.set_ends(from, to, Graph::Endpoint::Tail, Graph::Endpoint::Arrow);
+  anc.add_directed(from, to);
+}
+
+// Meek's orientation from → to unless causal-learn's ancestor matrix records `to` as an ancestor
+// of `from` (the orientation would close a directed cycle). Returns whether it oriented.
+inline bool cl_orient_acyclic(Graph& g, ClAncestry& anc, Index from, Index to) {
+  if (anc.is_ancestor(to, from)) return false;
+  cl_orient(g, anc, from, to);
+  return true;
 }
 
 // The knowledge forbids the collider x → y ← z.
@@ -109,18 +181,19 @@ inline bool cl_orientation_blocked(const graph::BackgroundKnowledge* bk, Index f
 }
 
 // orient_by_background_knowledge(): each undirected edge i – j (i < j) in turn.
-inline void cl_orient_by_knowledge(Graph& g, const graph::BackgroundKnowledge& bk) {
+inline void cl_orient_by_knowledge(Graph& g, ClAncestry& anc,
+                                   const graph::BackgroundKnowledge& bk) {
   for (Index i = 0; i < g.size(); ++i) {
     for (Index j = i + 1; j < g.size(); ++j) {
       if (!g.is_undirected(i, j)) continue;
       if (bk.is_forbidden(j, i)) {
-        cl_orient(g, i, j);
+        cl_orient(g, anc, i, j);
       } else if (bk.is_forbidden(i, j)) {
-        cl_orient(g, j, i);
+        cl_orient(g, anc, j, i);
       } else if (bk.is_required(j, i)) {
-        cl_orient(g, j, i);
+        cl_orient(g, anc, j, i);
       } else if (bk.is_required(i, j)) {
-        cl_orient(g, i, j);
+        cl_orient(g, anc, i, j);
       }
     }
   }
@@ -168,27 +241,30 @@ inline double cl_max_p(const ClPValue& p, Index x, Index z,
 
 // Orients x → y ← z under priorities 0 (overwrite), 1 (bidirected on conflict) and 2/3/4 (keep
 // existing y → x or y → z).
-inline void cl_apply_collider(Graph& g, int priority, Index x, Index y, Index z) {
+inline void cl_apply_collider(Graph& g, ClAncestry& anc, int priority, Index x, Index y, Index z) {
   if (priority == 0) {
-    cl_orient(g, x, y);
-    cl_orient(g, z, y);
+    cl_orient(g, anc, x, y);
+    cl_orient(g, anc, z, y);
   } else if (priority == 1) {
     for (const Index v : {x, z}) {
       if (g.is_undirected(v, y)) {
-        cl_orient(g, v, y);
+        cl_orient(g, anc, v, y);
       } else if (g.is_directed(y, v)) {
+        g.remove_edge(v, y);  // a directed edge: causal-learn rebuilds its ancestor matrix
+        anc.rebuild(g);
         g.set_ends(v, y, Graph::Endpoint::Arrow, Graph::Endpoint::Arrow);
       }
     }
   } else if (!g.is_directed(y, x) && !g.is_directed(y, z)) {
-    cl_orient(g, x, y);
-    cl_orient(g, z, y);
+    cl_orient(g, anc, x, y);
+    cl_orient(g, anc, z, y);
   }
 }
 
 // Applies sorted candidate colliders (priorities 3 and 4, and definite_maxp).
-inline void cl_apply_ranked(Graph& g, std::vector<std::pair<PcTriple, double>>& ranked,
-                            int priority, const graph::BackgroundKnowledge* bk,
+inline void cl_apply_ranked(Graph& g, ClAncestry& anc,
+                            std::vector<std::pair<PcTriple, double>>& ranked, int priority,
+                            const graph::BackgroundKnowledge* bk,
                             std::vector<PcTriple>* applied = nullptr) {
   if (priority == 3) {
     std::stable_sort(ranked.begin(), ranked.end(),
@@ -201,8 +277,8 @@ inline void cl_apply_ranked(Graph& g, std::vector<std::pair<PcTriple, double>>& 
     const auto [x, y, z] = t;
     if (cl_collider_blocked(bk, x, y, z)) continue;
     if (!g.is_directed(y, x) && !g.is_directed(y, z)) {
-      cl_orient(g, x, y);
-      cl_orient(g, z, y);
+      cl_orient(g, anc, x, y);
+      cl_orient(g, anc, z, y);
       if (applied != nullptr) applied->push_back(t);
     }
   }
@@ -210,14 +286,14 @@ inline void cl_apply_ranked(Graph& g, std::vector<std::pair<PcTriple, double>>& 
 
 // UCSepset.uc_sepset: colliders where y is in no separating set of (x, z).
 template <class InSepset>
-void cl_uc_sepset(Graph& g, int priority, const graph::BackgroundKnowledge* bk, InSepset in_sepset,
-                  const ClPValue& p) {
+void cl_uc_sepset(Graph& g, ClAncestry& anc, int priority, const graph::BackgroundKnowledge* bk,
+                  InSepset in_sepset, const ClPValue& p) {
   std::vector<PcTriple> candidates;
   for (const auto& t : cl_unshielded_triples(g)) {
     const auto [x, y, z] = t;
     if (x >= z || cl_collider_blocked(bk, x, y, z) || in_sepset(x, z, y)) continue;
     if (priority <= 2) {
-      cl_apply_collider(g, priority, x, y, z);
+      cl_apply_collider(g, anc, priority, x, y, z);
     } else {
       candidates.push_back(t);
     }
@@ -229,13 +305,13 @@ void cl_uc_sepset(Graph& g, int priority, const graph::BackgroundKnowledge* bk, 
     cl_conditioning_sets(g, t[0], t[2], t[1], with_mid, without_mid);
     ranked.emplace_back(t, cl_max_p(p, t[0], t[2], priority == 3 ? with_mid : without_mid));
   }
-  cl_apply_ranked(g, ranked, priority, bk);
+  cl_apply_ranked(g, anc, ranked, priority, bk);
 }
 
 // UCSepset.maxp: a collider when the largest p-value over sets without y beats the largest over
 // sets with y. (causal-learn's priority-1 branch of maxp never orients anything because of a
 // swapped None test; hilm applies priority 1 as uc_sepset does.)
-inline void cl_maxp(Graph& g, int priority, const graph::BackgroundKnowledge* bk,
+inline void cl_maxp(Graph& g, ClAncestry& anc, int priority, const graph::BackgroundKnowledge* bk,
                     const ClPValue& p) {
   std::vector<std::pair<PcTriple, double>> ranked;
   std::vector<std::vector<Index>> with_mid, without_mid;
@@ -247,18 +323,18 @@ inline void cl_maxp(Graph& g, int priority, const graph::BackgroundKnowledge* bk
     const double without_y = cl_max_p(p, x, z, without_mid);
     if (without_y > with_y) {
       if (priority <= 2) {
-        cl_apply_collider(g, priority, x, y, z);
+        cl_apply_collider(g, anc, priority, x, y, z);
       } else {
         ranked.emplace_back(t, priority == 3 ? with_y : without_y);
       }
     }
   }
-  if (priority > 2) cl_apply_ranked(g, ranked, priority, bk);
+  if (priority > 2) cl_apply_ranked(g, anc, ranked, priority, bk);
 }
 
 // UCSepset.definite_maxp: colliders and non-colliders decided only when every conditioning set
 // agrees; fills the definite (non-)collider lists used by definite_meek.
-inline void cl_definite_maxp(Graph& g, double alpha, int priority,
+inline void cl_definite_maxp(Graph& g, ClAncestry& anc, double alpha, int priority,
                              const graph::BackgroundKnowledge* bk, const ClPValue& p,
                              std::vector<PcTriple>& definite_uc,
                              std::vector<PcTriple>& definite_non_uc) {
@@ -298,11 +374,12 @@ inline void cl_definite_maxp(Graph& g, double alpha, int priority,
       definite_non_uc.push_back(t);
     }
   }
-  cl_apply_ranked(g, ranked, priority, bk, &definite_uc);
+  cl_apply_ranked(g, anc, ranked, priority, bk, &definite_uc);
 }
 
-// Meek.meek: rules 1-3 over the triples, triangles and kites of the graph as it enters.
-inline void cl_meek(Graph& g, const graph::BackgroundKnowledge* bk) {
+// Meek.meek: rules 1-3 over the triples, triangles and kites of the graph as it enters; each
+// orientation is skipped when the ancestor matrix says it would close a cycle.
+inline void cl_meek(Graph& g, ClAncestry& anc, const graph::BackgroundKnowledge* bk) {
   const auto ut = cl_unshielded_triples(g);
   const auto tri = cl_triangles(g);
   const auto kites = cl_kites(g, tri);
@@ -310,29 +387,27 @@ inline void cl_meek(Graph& g, const graph::BackgroundKnowledge* bk) {
     changed = false;
     for (const auto& [i, j, k] : ut) {
       if (g.is_directed(i, j) && g.is_undirected(j, k) && !cl_orientation_blocked(bk, j, k)) {
-        cl_orient(g, j, k);
-        changed = true;
+        changed = cl_orient_acyclic(g, anc, j, k) || changed;
       }
     }
     for (const auto& [i, j, k] : tri) {
       if (g.is_directed(i, j) && g.is_directed(j, k) && g.is_undirected(i, k) &&
           !cl_orientation_blocked(bk, i, k)) {
-        cl_orient(g, i, k);
-        changed = true;
+        changed = cl_orient_acyclic(g, anc, i, k) || changed;
       }
     }
     for (const auto& [i, j, k, l] : kites) {
       if (g.is_undirected(i, j) && g.is_undirected(i, k) && g.is_directed(j, l) &&
           g.is_directed(k, l) && g.is_undirected(i, l) && !cl_orientation_blocked(bk, i, l)) {
-        cl_orient(g, i, l);
-        changed = true;
+        changed = cl_orient_acyclic(g, anc, i, l) || changed;
       }
     }
   }
 }
 
-// Meek.definite_meek: rule 1 over definite non-colliders, rule 2, rule 3 over definite kites.
-inline void cl_definite_meek(Graph& g, const graph::BackgroundKnowledge* bk,
+// Meek.definite_meek: rule 1 over definite non-colliders, rule 2, rule 3 over definite kites,
+// with the same cycle guard.
+inline void cl_definite_meek(Graph& g, ClAncestry& anc, const graph::BackgroundKnowledge* bk,
                              const std::vector<PcTriple>& definite_uc,
                              const std::vector<PcTriple>& definite_non_uc) {
   const auto tri = cl_triangles(g);
@@ -344,27 +419,23 @@ inline void cl_definite_meek(Graph& g, const graph::BackgroundKnowledge* bk,
     changed = false;
     for (const auto& [i, j, k] : definite_non_uc) {
       if (g.is_directed(i, j) && g.is_undirected(j, k) && !cl_orientation_blocked(bk, j, k)) {
-        cl_orient(g, j, k);
-        changed = true;
+        changed = cl_orient_acyclic(g, anc, j, k) || changed;
       } else if (g.is_directed(k, j) && g.is_undirected(j, i) &&
                  !cl_orientation_blocked(bk, j, i)) {
-        cl_orient(g, j, i);
-        changed = true;
+        changed = cl_orient_acyclic(g, anc, j, i) || changed;
       }
     }
     for (const auto& [i, j, k] : tri) {
       if (g.is_directed(i, j) && g.is_directed(j, k) && g.is_undirected(i, k) &&
           !cl_orientation_blocked(bk, i, k)) {
-        cl_orient(g, i, k);
-        changed = true;
+        changed = cl_orient_acyclic(g, anc, i, k) || changed;
       }
     }
     for (const auto& [i, j, k, l] : kites) {
       if ((listed(definite_uc, {j, l, k}) || listed(definite_uc, {k, l, j})) &&
           (listed(definite_non_uc, {j, i, k}) || listed(definite_non_uc, {k, i, j})) &&
           g.is_undirected(i, l) && !cl_orientation_blocked(bk, i, l)) {
-        cl_orient(g, i, l);
-        changed = true;
+        changed = cl_orient_acyclic(g, anc, i, l) || changed;
       }
     }
   }
