@@ -81,8 +81,11 @@ TEST_CASE("cli: hierarchy --method discrete reports cardinalities", "[cli][hiera
   // The continuous method on the same file reads no cardinality.
   const auto run2 = run_hilm({"hierarchy", "--data", data, "--method", "rank", "--out", out});
   REQUIRE(run2.exit_code == 0);
-  for (const auto& l : nlohmann::json::parse(run2.out)["latents"])
-    CHECK(l["cardinality"].is_null());
+  // Keep the parsed document alive: iterating `parse(...)["latents"]` directly would range over
+  // a member of a destroyed temporary.
+  const auto printed = nlohmann::json::parse(run2.out);
+  REQUIRE(printed["latents"].size() == 2);
+  for (const auto& l : printed["latents"]) CHECK(l["cardinality"].is_null());
 }
 
 TEST_CASE("cli: hierarchy errors map to exit codes", "[cli][hierarchy]") {
