@@ -10,6 +10,7 @@
 #include <hilm/graph/meek.hpp>
 #include <hilm/graph/operators.hpp>
 
+#include "graph/graph_fixtures.hpp"
 #include "support/catch.hpp"
 
 using hilm::Index;
@@ -18,21 +19,7 @@ using hilm::graph::Mark;
 
 namespace {
 
-// A random DAG on n nodes: edge i → j (i < j in a random order) with probability `density`.
-Graph random_dag(hilm::Random& rng, Index n, double density) {
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  rng.shuffle(order.begin(), order.end());
-  Graph g(n);
-  for (Index a = 0; a < n; ++a) {
-    for (Index b = a + 1; b < n; ++b) {
-      if (rng.bernoulli(density)) {
-        g.add_edge(order[static_cast<std::size_t>(a)], order[static_cast<std::size_t>(b)]);
-      }
-    }
-  }
-  return g;
-}
+using hilm::test::random_dag;
 
 // Brute-force d-connection by the path definition: some simple path from x to y on which every
 // non-collider is outside Z and every collider has a descendant (itself included) in Z.

@@ -13,6 +13,7 @@
 #include <hilm/graph/pc.hpp>
 #include <hilm/stats/fisher_z.hpp>
 
+#include "graph/graph_fixtures.hpp"
 #include "support/catch.hpp"
 
 using hilm::Index;
@@ -22,20 +23,7 @@ using hilm::graph::PcOptions;
 
 namespace {
 
-Graph random_dag(hilm::Random& rng, Index n, double density) {
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  rng.shuffle(order.begin(), order.end());
-  Graph g(n);
-  for (Index a = 0; a < n; ++a) {
-    for (Index b = a + 1; b < n; ++b) {
-      if (rng.bernoulli(density)) {
-        g.add_edge(order[static_cast<std::size_t>(a)], order[static_cast<std::size_t>(b)]);
-      }
-    }
-  }
-  return g;
-}
+using hilm::test::random_dag;
 
 // A test answering "independent" exactly for the listed (unordered pair, set) queries.
 struct ScriptedTest {

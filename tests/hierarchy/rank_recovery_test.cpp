@@ -16,6 +16,7 @@ namespace {
 using hilm::Index;
 namespace hh = hilm::hierarchy;
 namespace hs = hilm::synth;
+using hilm::test::two_latent_graph;
 
 // CPTs of the recovery checks: full rank with a margin (σ_min/σ_max ≥ 0.3 or 0.4) and no state
 // rarer than a few percent, the "full-rank CPT" assumption of Kong et al. (2024) with enough
@@ -25,18 +26,6 @@ constexpr hs::CptOptions kT5Cpts{
     .dirichlet_alpha = 1, .min_singular_ratio = 0.3, .min_probability = 0.05};
 constexpr hs::CptOptions kT7Cpts{
     .dirichlet_alpha = 0.5, .min_singular_ratio = 0.4, .min_probability = 0.02};
-
-hs::SynthGraph two_latent_graph(bool dependent) {
-  hs::SynthGraph g;
-  g.nodes = 8;
-  g.observed = {true, true, true, true, true, true, false, false};
-  g.level = {0, 0, 0, 0, 0, 0, 1, 1};
-  g.cardinality = {3, 3, 3, 3, 3, 3, 2, 2};
-  for (Index c = 0; c < 3; ++c) g.edges.emplace_back(6, c);
-  for (Index c = 3; c < 6; ++c) g.edges.emplace_back(7, c);
-  if (dependent) g.edges.emplace_back(6, 7);
-  return g;
-}
 
 // T5 on one seed: exact clusters, no latent omitted or invented, cardinality 2.
 template <class MakeOracle>

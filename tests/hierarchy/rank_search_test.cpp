@@ -17,19 +17,9 @@ namespace {
 using hilm::Index;
 namespace hh = hilm::hierarchy;
 namespace hs = hilm::synth;
+using hilm::test::two_latent_graph;
 
 // Two binary latents L1 → L2, each with three ternary pure children (the T5 graph).
-hs::SynthGraph two_latent_graph(bool dependent) {
-  hs::SynthGraph g;
-  g.nodes = 8;
-  g.observed = {true, true, true, true, true, true, false, false};
-  g.level = {0, 0, 0, 0, 0, 0, 1, 1};
-  g.cardinality = {3, 3, 3, 3, 3, 3, 2, 2};
-  for (Index c = 0; c < 3; ++c) g.edges.emplace_back(6, c);
-  for (Index c = 3; c < 6; ++c) g.edges.emplace_back(7, c);
-  if (dependent) g.edges.emplace_back(6, 7);
-  return g;
-}
 
 // Observed block of a linear SEM's population covariance.
 hilm::Matrix<double> observed_covariance(const hs::LinearSemData<double>& d) {

@@ -14,6 +14,20 @@
 
 namespace hilm::test {
 
+/// T5's graph: two binary latents (ids 6, 7) with three 3-state pure children each
+/// (0–2 and 3–5); `dependent` adds the edge 6 → 7.
+inline synth::SynthGraph two_latent_graph(bool dependent) {
+  synth::SynthGraph g;
+  g.nodes = 8;
+  g.observed = {true, true, true, true, true, true, false, false};
+  g.level = {0, 0, 0, 0, 0, 0, 1, 1};
+  g.cardinality = {3, 3, 3, 3, 3, 3, 2, 2};
+  for (Index c = 0; c < 3; ++c) g.edges.emplace_back(6, c);
+  for (Index c = 3; c < 6; ++c) g.edges.emplace_back(7, c);
+  if (dependent) g.edges.emplace_back(6, 7);
+  return g;
+}
+
 /// Skeleton precision/recall/F1 between a true hierarchy and an estimate whose first p nodes are
 /// the same observed variables. Estimated latents are matched to true latents as
 /// `metrics::latent_scores` does (Hungarian on the Jaccard similarity of the observed variables
