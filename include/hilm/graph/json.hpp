@@ -25,6 +25,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/graph/graph.hpp>
 #include <hilm/io/atomic_file.hpp>
+#include <hilm/io/detail/npy_file.hpp>
 
 namespace hilm::detail {
 
@@ -363,11 +364,7 @@ inline void write_json(const Graph& g, const std::string& path) {
 /// Reads a `graph.json` file.
 /// @throws hilm::io_error when the file cannot be read; invalid_argument as `from_json`.
 [[nodiscard]] inline Graph read_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) hilm::detail::raise<io_error>(path, "cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return from_json(text.str());
+  return from_json(io::detail::read_text_file(path));
 }
 
 }  // namespace hilm::graph

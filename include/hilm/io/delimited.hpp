@@ -321,16 +321,7 @@ template <class Scalar>
 template <class Scalar>
 [[nodiscard]] DelimitedTable<Scalar> read_delimited(const std::string& path,
                                                     const DelimitedOptions& options = {}) {
-  std::string text;
-  {
-    const detail::ReadOnlyFile file(path);
-    if (file.size() > static_cast<std::uint64_t>(text.max_size())) {
-      hilm::detail::raise<io_error>(path, "file too large");
-    }
-    text.resize(static_cast<std::size_t>(file.size()));
-    file.read_at(0, text.data(), text.size());
-  }
-  return parse_delimited<Scalar>(text, options, path);
+  return parse_delimited<Scalar>(detail::read_text_file(path), options, path);
 }
 
 }  // namespace hilm::io

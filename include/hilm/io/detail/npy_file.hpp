@@ -27,7 +27,9 @@ class ReadOnlyFile {
   /// Opens `path`; throws io_error naming it when it cannot be opened or is not a regular file
   /// (directories, FIFOs and devices are refused so that reads can never block or mislead).
   explicit ReadOnlyFile(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. It has
+    // no effect on the reads of a regular file, the only kind accepted below.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ < 0) {
       hilm::detail::raise<io_error>(path, std::string("cannot open: ") + std::strerror(errno));
     }
@@ -39,7 +41,10 @@ class ReadOnlyFile {
     }
     if (!S_ISREG(st.st_mode)) {
       close();
-      hilm::detail::raise<io_error>(path, "not a regular file");
+      hilm::detail::raise<io_error>(path, S_ISDIR(st.st_mode)
+                                              ? "not a regular file: it is a directory"
+                                              : "not a regular file (a FIFO, socket or device "
+                                                "cannot be read as data)");
     }
     size_ = static_cast<std::uint64_t>(st.st_size);
   }
@@ -95,6 +100,19 @@ class ReadOnlyFile {
   int fd_ = -1;
   std::uint64_t size_ = 0;
 };
+
+/// The whole contents of the regular file `path` as bytes in a string.
+/// @throws io_error naming `path` if it cannot be opened, is not a regular file or is too large.
+[[nodiscard]] inline std::string read_text_file(const std::string& path) {
+  const ReadOnlyFile file(path);
+  std::string text;
+  if (file.size() > static_cast<std::uint64_t>(text.max_size())) {
+    hilm::detail::raise<io_error>(path, "file too large");
+  }
+  text.resize(static_cast<std::size_t>(file.size()));
+  file.read_at(0, text.data(), text.size());
+  return text;
+}
 
 }  // namespace hilm::io::detail
 
