@@ -2,12 +2,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 
 #include <Eigen/Core>
 
 #include <hilm/core/random.hpp>
 #include <hilm/io/npy.hpp>
+#include <hilm/io/safetensors.hpp>
 #include <hilm/sae/saelens.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
 #include <hilm/sources/matrix_source.hpp>
@@ -119,4 +121,83 @@ TEST_CASE("sae: malformed model directories are io errors naming the file", "[sa
   CHECK_THROWS_AS(hilm::load_saelens<float>(m), hilm::io_error);
   { std::ofstream(m + "/cfg.json") << R"({"architecture": "topk", "k": 5})"; }
   CHECK_NOTHROW(hilm::load_saelens<float>(m));  // positive control
+}
+
+TEST_CASE("sae: a saved model directory carries a manifest that the loaders check", "[sae][io]") {
+  hilm::test::TempDir dir;
+  const RowMatrix<float> x = sae_random_data(300, 8, hilm::test::seed(32));
+  hilm::MatrixSource source(x);
+  auto train = [&](std::uint64_t seed) {
+    hilm::SparseAutoencoder<float> sae(
+        {.latents = 12, .k = 2, .batch_size = 30, .steps = 10, .seed = seed});
+    (void)sae.fit(source);
+    return sae.weights();
+  };
+  const auto wa = train(1);
+  const auto wb = train(2);
+  const std::string a = dir.file("nested/a");  // parents are created
+  const std::string b = dir.file("b");
+  hilm::save_saelens(wa, a);
+  hilm::save_saelens(wb, b);
+  // No staging directory is left beside the new directories.
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    CHECK(entry.path().filename().string().rfind('.', 0) != 0);
+  }
+  const auto manifest = slurp(a + "/hilm_manifest.json");
+  CHECK(manifest.find("\"sae_weights.safetensors\"") != std::string::npos);
+  CHECK(manifest.find("\"cfg.json\"") != std::string::npos);
+  const auto loaded = hilm::load_sae<float>(a);
+  CHECK(loaded.w_dec == wa.w_dec);
+
+  // Saving over an existing directory replaces the model and keeps unrelated files.
+  { std::ofstream(a + "/README") << "notes\n"; }
+  hilm::save_saelens(wb, a);
+  CHECK(hilm::load_sae<float>(a).w_dec == wb.w_dec);
+  CHECK(slurp(a + "/README") == "notes\n");
+
+  // Files from two saves side by side (what a kill between two renames leaves) are refused.
+  hilm::save_saelens(wa, a);
+  std::filesystem::copy_file(b + "/sae_weights.safetensors", a + "/sae_weights.safetensors",
+                             std::filesystem::copy_options::overwrite_existing);
+  try {
+    (void)hilm::load_sae<float>(a);
+    FAIL("a directory mixing two saves was loaded");
+  } catch (const hilm::io_error& e) {
+    CHECK(std::string(e.what()).find("inconsistent model directory") != std::string::npos);
+    CHECK(std::string(e.what()).find("sae_weights.safetensors") != std::string::npos);
+  }
+  // A malformed manifest is an error too; no manifest at all is accepted (Python-written).
+  { std::ofstream(a + "/hilm_manifest.json") << "{\"files\": 3}"; }
+  CHECK_THROWS_AS(hilm::load_sae<float>(a), hilm::io_error);
+  std::filesystem::remove(a + "/hilm_manifest.json");
+  CHECK(hilm::load_sae<float>(a).w_dec == wb.w_dec);
+}
+
+TEST_CASE("sae: non-finite weights in a model file are io errors naming the tensor", "[sae][io]") {
+  hilm::test::TempDir dir;
+  for (const char* tensor : {"W_enc", "b_enc", "W_dec", "b_dec"}) {
+    INFO(tensor);
+    const std::string m = dir.file(tensor);
+    std::filesystem::copy(data_dir + "saelens_topk", m);
+    const std::string file = m + "/sae_weights.safetensors";
+    const auto st = hilm::io::SafetensorsFile::open(file);
+    std::uint64_t header = 0;
+    {
+      std::ifstream in(file, std::ios::binary);
+      in.read(reinterpret_cast<char*>(&header), 8);
+    }
+    {
+      std::fstream io(file, std::ios::binary | std::ios::in | std::ios::out);
+      io.seekp(static_cast<std::streamoff>(8 + header + st.info(tensor).begin + 4));
+      const float inf = std::numeric_limits<float>::infinity();
+      io.write(reinterpret_cast<const char*>(&inf), sizeof(inf));
+    }
+    try {
+      (void)hilm::load_sae<float>(m);
+      FAIL("a model with Inf in " << tensor << " was loaded");
+    } catch (const hilm::io_error& e) {
+      CHECK(std::string(e.what()).find(tensor) != std::string::npos);
+      CHECK(std::string(e.what()).find("non-finite") != std::string::npos);
+    }
+  }
 }

@@ -461,6 +461,21 @@ TEST_CASE("sae: streaming sources are read in bounded batches", "[sae]") {
   // Reads never ask for more than the larger of the buffer, the init sample and the count pass.
   CHECK(source.max_request <= 1024);
   CHECK(result.epochs >= 1);
+  // Two passes were asked for and 6000 rows seen: both passes count as completed (the loader
+  // alone would count the second only when a third begins).
+  CHECK(result.rows_per_pass == 3000);
+  CHECK(result.epochs == 2);
+  // A sized source knows its rows without counting.
+  hilm::MatrixSource sized(x);
+  SparseAutoencoder<float> again(SaeOptions{.latents = 16,
+                                            .k = 2,
+                                            .batch_size = 50,
+                                            .epochs = 2,
+                                            .init_sample_rows = 100,
+                                            .shuffle_buffer_rows = 200});
+  const auto sized_result = again.fit(sized);
+  CHECK(sized_result.rows_per_pass == 3000);
+  CHECK(sized_result.epochs == 2);
 }
 
 TEST_CASE("sae: non-finite inputs are reported with their row and column", "[sae]") {

@@ -12,18 +12,29 @@
 /// A BatchTopK model is saved as JumpReLU with its learned global threshold in every entry of
 /// `threshold` (Bussmann et al. 2024). Saving is deterministic: save → load → save writes the
 /// same bytes.
+///
+/// A directory saved by hilm also holds `hilm_manifest.json`, the size and SHA-256 of each model
+/// file. The loaders check it when it is there (Python tools ignore it) and refuse a directory
+/// whose files come from different saves; they refuse NaN/Inf weights too.
 #ifndef HILM_SAE_SAELENS_HPP
 #define HILM_SAE_SAELENS_HPP
 
+#include <atomic>
+#include <cmath>
 #include <concepts>
+#include <cstddef>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <unistd.h>
+#include <utility>
+#include <vector>
 
 #include <hilm/core/error.hpp>
 #include <hilm/io/atomic_file.hpp>
+#include <hilm/io/detail/npy_file.hpp>
+#include <hilm/io/detail/sha256.hpp>
 #include <hilm/io/dtype.hpp>
 #include <hilm/io/safetensors.hpp>
 #include <hilm/sae/options.hpp>
@@ -35,17 +46,91 @@ namespace hilm {
 
 namespace detail {
 
-inline nlohmann::json read_sae_cfg(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) raise<io_error>(path, "cannot open the model configuration");
-  std::stringstream text;
-  text << in.rdbuf();
+/// The file in a model directory that lists the size and SHA-256 of each model file.
+inline constexpr const char* model_manifest_name = "hilm_manifest.json";
+
+inline nlohmann::json parse_sae_cfg(const std::string& text, const std::string& path) {
   try {
-    nlohmann::json cfg = nlohmann::json::parse(text.str());
+    nlohmann::json cfg = nlohmann::json::parse(text);
     if (!cfg.is_object()) raise<io_error>(path, "the configuration is not a JSON object");
     return cfg;
   } catch (const nlohmann::json::exception& e) {
     raise<io_error>(path, std::string("the configuration is not valid JSON: ") + e.what());
+  }
+}
+
+inline nlohmann::json read_sae_cfg(const std::string& path) {
+  return parse_sae_cfg(io::detail::read_text_file(path), path);
+}
+
+/// Throws io_error naming `file` and `tensor` at the first NaN/Inf of `m` (file coordinates).
+template <class Derived>
+void require_finite_tensor(const Eigen::MatrixBase<Derived>& m, const std::string& file,
+                           const char* tensor) {
+  for (Index i = 0; i < m.rows(); ++i) {
+    for (Index j = 0; j < m.cols(); ++j) {
+      if (!std::isfinite(static_cast<double>(m(i, j)))) [[unlikely]] {
+        std::string where = m.cols() == 1
+                                ? "[" + std::to_string(i) + "]"
+                                : "[" + std::to_string(i) + ", " + std::to_string(j) + "]";
+        raise<io_error>(file, std::string("tensor \"") + tensor + "\" holds a non-finite value " +
+                                  std::to_string(static_cast<double>(m(i, j))) + " at " + where);
+      }
+    }
+  }
+}
+
+/// The manifest text for the given model files: their sizes and SHA-256 digests.
+inline std::string model_manifest(
+    const std::vector<std::pair<std::string, std::string_view>>& files) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  j["format"] = "hilm-model-manifest";
+  j["version"] = 1;
+  nlohmann::ordered_json entries = nlohmann::ordered_json::object();
+  for (const auto& [name, bytes] : files) {
+    entries[name] = {{"bytes", bytes.size()},
+                     {"sha256", io::detail::sha256_hex(bytes.data(), bytes.size())}};
+  }
+  j["files"] = std::move(entries);
+  return j.dump(2) + "\n";
+}
+
+/// Checks the files of a model directory, read once into memory, against the manifest when the
+/// directory has one (directories written by other tools have none and are accepted as they are).
+/// @throws io_error naming the directory when a file disagrees with the manifest or the manifest
+///         is malformed.
+inline void verify_model_manifest(
+    const std::string& dir, const std::vector<std::pair<std::string, std::string_view>>& files) {
+  namespace fs = std::filesystem;
+  const fs::path path = fs::path(dir) / model_manifest_name;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return;
+  const std::string text = io::detail::read_text_file(path.string());
+  nlohmann::json manifest;
+  try {
+    manifest = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    raise<io_error>(path.string(), std::string("the manifest is not valid JSON: ") + e.what());
+  }
+  if (!manifest.is_object() || !manifest.contains("files") || !manifest["files"].is_object()) {
+    raise<io_error>(path.string(), "the manifest has no \"files\" object");
+  }
+  const std::string advice =
+      " (the files come from different saves, e.g. an interrupted write or a file copied in by "
+      "hand); save the model again, or delete " +
+      std::string(model_manifest_name) + " to accept the files as they are";
+  for (const auto& [name, bytes] : files) {
+    const auto it = manifest["files"].find(name);
+    if (it == manifest["files"].end() || !it->is_object()) {
+      raise<io_error>(dir, "inconsistent model directory: " + name + " is not listed in " +
+                               model_manifest_name + advice);
+    }
+    const auto size = it->value("bytes", std::uint64_t{0});
+    const auto digest = it->value("sha256", std::string());
+    if (size != bytes.size() || digest != io::detail::sha256_hex(bytes.data(), bytes.size())) {
+      raise<io_error>(dir, "inconsistent model directory: " + name + " does not match " +
+                               model_manifest_name + advice);
+    }
   }
 }
 
@@ -73,22 +158,40 @@ void check_loaded(const SaeWeights<Scalar>& w, const std::string& path) {
   }
 }
 
+/// Reads a whole file as bytes (regular files only; never blocks on a FIFO).
+inline std::vector<std::byte> read_file_bytes(const std::string& path) {
+  const io::detail::ReadOnlyFile file(path);
+  std::vector<std::byte> bytes(static_cast<std::size_t>(file.size()));
+  file.read_at(0, bytes.data(), bytes.size());
+  return bytes;
+}
+
+inline std::string_view as_view(const std::vector<std::byte>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
 }  // namespace detail
 
-/// Writes `weights` in the SAELens layout into directory `dir` (created if missing; existing
-/// files are replaced atomically). The input scale is folded into the saved weights.
+/// Writes `weights` in the SAELens layout into directory `dir`: `cfg.json`,
+/// `sae_weights.safetensors` and `hilm_manifest.json` (the size and SHA-256 of the two). The input
+/// scale is folded into the saved weights.
+///
+/// The directory is written as one unit. A new directory is assembled under a temporary name
+/// beside it and renamed into place, so it appears complete or not at all. Into an existing
+/// directory the manifest is written first and each file is replaced atomically after it: if the
+/// process dies part-way, the manifest disagrees with a file and `load_saelens` / `load_sae`
+/// refuse the directory instead of loading old and new files together. Other files in `dir` are
+/// left alone.
 ///
 /// @param[in] weights the model (any architecture; BatchTopK is saved as JumpReLU).
-/// @param[in] dir     output directory.
+/// @param[in] dir     output directory (its parent must exist or be creatable).
 /// @throws invalid_argument if the weights are inconsistent; io_error if a file cannot be written.
 template <class Scalar>
 void save_saelens(const SaeWeights<Scalar>& weights, const std::string& dir) {
+  namespace fs = std::filesystem;
   weights.check();
   SaeWeights<Scalar> w = weights;
   w.fold_input_scale();
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) detail::raise<io_error>(dir, "cannot create the model directory: " + ec.message());
   const bool thresholded =
       w.architecture == SaeArchitecture::JumpReLU || w.architecture == SaeArchitecture::BatchTopK;
   const char* arch = thresholded                               ? "jumprelu"
@@ -101,7 +204,7 @@ void save_saelens(const SaeWeights<Scalar>& weights, const std::string& dir) {
   writer.add("W_dec", w.w_dec);
   writer.add_vector("b_dec", w.b_dec);
   if (thresholded) writer.add_vector("threshold", w.threshold);
-  writer.write((std::filesystem::path(dir) / "sae_weights.safetensors").string());
+  const std::vector<std::byte> tensors = writer.serialize();
 
   nlohmann::ordered_json cfg = nlohmann::ordered_json::object();
   cfg["architecture"] = arch;
@@ -112,9 +215,55 @@ void save_saelens(const SaeWeights<Scalar>& weights, const std::string& dir) {
   cfg["device"] = "cpu";
   cfg["apply_b_dec_to_input"] = w.apply_b_dec_to_input;
   cfg["normalize_activations"] = "none";
-  const std::string text = cfg.dump(2) + "\n";
-  io::write_file_atomically((std::filesystem::path(dir) / "cfg.json").string(),
-                            [&](std::ostream& out) { out << text; });
+  const std::string cfg_text = cfg.dump(2) + "\n";
+  const std::string manifest = detail::model_manifest(
+      {{"cfg.json", cfg_text}, {"sae_weights.safetensors", detail::as_view(tensors)}});
+
+  auto write_into = [&](const fs::path& target) {
+    io::write_file_atomically((target / detail::model_manifest_name).string(),
+                              [&](std::ostream& out) { out << manifest; });
+    io::write_file_atomically((target / "sae_weights.safetensors").string(),
+                              [&](std::ostream& out) {
+                                out.write(reinterpret_cast<const char*>(tensors.data()),
+                                          static_cast<std::streamsize>(tensors.size()));
+                              });
+    io::write_file_atomically((target / "cfg.json").string(),
+                              [&](std::ostream& out) { out << cfg_text; });
+  };
+
+  const fs::path target(dir);
+  std::error_code ec;
+  if (fs::exists(target, ec)) {
+    if (!fs::is_directory(target, ec)) {
+      detail::raise<io_error>(dir, "exists and is not a directory");
+    }
+    write_into(target);
+    return;
+  }
+  // A new directory: assemble it beside the target, then rename it into place.
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  fs::create_directories(parent, ec);
+  if (ec) detail::raise<io_error>(dir, "cannot create the parent directory: " + ec.message());
+  static std::atomic<unsigned> counter{0};
+  const fs::path staging = parent / ("." + target.filename().string() + ".tmp." +
+                                     std::to_string(::getpid()) + "." + std::to_string(counter++));
+  fs::create_directory(staging, ec);
+  if (ec) detail::raise<io_error>(dir, "cannot create the model directory: " + ec.message());
+  try {
+    write_into(staging);
+    fs::rename(staging, target, ec);
+    if (ec && fs::is_directory(target)) {
+      // Another writer created the directory meanwhile: write into it file by file.
+      write_into(target);
+      fs::remove_all(staging, ec);
+      return;
+    }
+    if (ec) detail::raise<io_error>(dir, "cannot create the model directory: " + ec.message());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    throw;
+  }
 }
 
 /// Reads a SAELens-layout directory (`cfg.json` + `sae_weights.safetensors`).
@@ -129,7 +278,12 @@ template <std::floating_point Scalar = float>
   const std::string cfg_path = (std::filesystem::path(dir) / "cfg.json").string();
   const std::string weights_path =
       (std::filesystem::path(dir) / "sae_weights.safetensors").string();
-  const nlohmann::json cfg = detail::read_sae_cfg(cfg_path);
+  // Each file is read once; the manifest check and the parsing see the same bytes.
+  const std::string cfg_text = io::detail::read_text_file(cfg_path);
+  std::vector<std::byte> tensor_bytes = detail::read_file_bytes(weights_path);
+  detail::verify_model_manifest(
+      dir, {{"cfg.json", cfg_text}, {"sae_weights.safetensors", detail::as_view(tensor_bytes)}});
+  const nlohmann::json cfg = detail::parse_sae_cfg(cfg_text, cfg_path);
   const auto arch_name = detail::cfg_value<std::string>(cfg, "architecture", cfg_path, "standard");
   const auto arch = parse_sae_architecture(arch_name);
   if (!arch || *arch == SaeArchitecture::BatchTopK) {
@@ -143,14 +297,23 @@ template <std::floating_point Scalar = float>
                                           "\" is not supported; fold the scaling into the "
                                           "weights and save with \"none\"");
   }
-  const io::SafetensorsFile file = io::SafetensorsFile::open(weights_path);
+  const io::SafetensorsFile file =
+      io::SafetensorsFile::parse(std::move(tensor_bytes), weights_path);
   SaeWeights<Scalar> w;
   w.architecture = *arch;
-  w.w_enc = file.matrix<Scalar>("W_enc").transpose();
+  const RowMatrix<Scalar> w_enc_file = file.matrix<Scalar>("W_enc");
+  detail::require_finite_tensor(w_enc_file, weights_path, "W_enc");
+  w.w_enc = w_enc_file.transpose();
   w.b_enc = file.vector<Scalar>("b_enc");
   w.w_dec = file.matrix<Scalar>("W_dec");
   w.b_dec = file.vector<Scalar>("b_dec");
-  if (*arch == SaeArchitecture::JumpReLU) w.threshold = file.vector<Scalar>("threshold");
+  detail::require_finite_tensor(w.b_enc, weights_path, "b_enc");
+  detail::require_finite_tensor(w.w_dec, weights_path, "W_dec");
+  detail::require_finite_tensor(w.b_dec, weights_path, "b_dec");
+  if (*arch == SaeArchitecture::JumpReLU) {
+    w.threshold = file.vector<Scalar>("threshold");
+    detail::require_finite_tensor(w.threshold, weights_path, "threshold");
+  }
   if (*arch == SaeArchitecture::TopK) {
     Index k = detail::cfg_value<Index>(cfg, "k", cfg_path, 0);
     if (k == 0 && cfg.contains("activation_fn_kwargs") && cfg["activation_fn_kwargs"].is_object()) {
@@ -179,12 +342,17 @@ template <std::floating_point Scalar = float>
 [[nodiscard]] SaeWeights<Scalar> load_sparsify(const std::string& dir) {
   const std::string cfg_path = (std::filesystem::path(dir) / "cfg.json").string();
   const std::string weights_path = (std::filesystem::path(dir) / "sae.safetensors").string();
-  const nlohmann::json cfg = detail::read_sae_cfg(cfg_path);
+  const std::string cfg_text = io::detail::read_text_file(cfg_path);
+  std::vector<std::byte> tensor_bytes = detail::read_file_bytes(weights_path);
+  detail::verify_model_manifest(
+      dir, {{"cfg.json", cfg_text}, {"sae.safetensors", detail::as_view(tensor_bytes)}});
+  const nlohmann::json cfg = detail::parse_sae_cfg(cfg_text, cfg_path);
   if (detail::cfg_value<bool>(cfg, "skip_connection", cfg_path, false) ||
       detail::cfg_value<bool>(cfg, "transcode", cfg_path, false)) {
     detail::raise<io_error>(cfg_path, "skip connections and transcoders are not supported");
   }
-  const io::SafetensorsFile file = io::SafetensorsFile::open(weights_path);
+  const io::SafetensorsFile file =
+      io::SafetensorsFile::parse(std::move(tensor_bytes), weights_path);
   SaeWeights<Scalar> w;
   w.architecture = SaeArchitecture::TopK;
   w.k = detail::cfg_value<Index>(cfg, "k", cfg_path, 0, true);
@@ -192,6 +360,10 @@ template <std::floating_point Scalar = float>
   w.b_enc = file.vector<Scalar>("encoder.bias");
   w.w_dec = file.matrix<Scalar>("W_dec");
   w.b_dec = file.vector<Scalar>("b_dec");
+  detail::require_finite_tensor(w.w_enc, weights_path, "encoder.weight");
+  detail::require_finite_tensor(w.b_enc, weights_path, "encoder.bias");
+  detail::require_finite_tensor(w.w_dec, weights_path, "W_dec");
+  detail::require_finite_tensor(w.b_dec, weights_path, "b_dec");
   w.apply_b_dec_to_input = true;
   detail::check_loaded(w, weights_path);
   return w;

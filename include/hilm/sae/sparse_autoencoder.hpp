@@ -34,6 +34,7 @@
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/io/atomic_file.hpp>
+#include <hilm/io/detail/npy_file.hpp>
 #include <hilm/sae/detail/binary_io.hpp>
 #include <hilm/sae/detail/geometric_median.hpp>
 #include <hilm/sae/detail/kernels.hpp>
@@ -76,9 +77,15 @@ struct SaeResult {
   /// stopped training, `NumericalIssue` when the loss became non-finite (weights of the last
   /// finite step are kept).
   FitStatus status = FitStatus::NotRun;
-  std::int64_t steps = 0;   ///< Optimiser steps done in total.
-  std::int64_t rows = 0;    ///< Training rows seen in total.
-  std::int64_t epochs = 0;  ///< Completed passes over the data.
+  std::int64_t steps = 0;  ///< Optimiser steps done in total.
+  std::int64_t rows = 0;   ///< Training rows seen in total.
+  /// Completed passes over the data: `rows / rows_per_pass` rounded down when the rows of a
+  /// pass are known (a sized source, or a source counted to schedule `epochs`); otherwise the
+  /// passes the loader has finished.
+  std::int64_t epochs = 0;
+  /// Rows of one pass over the source, or -1 when unknown (an unsized source with `steps` set,
+  /// or a resumed run on an unsized source).
+  std::int64_t rows_per_pass = -1;
   /// Metrics of the last history interval.
   SaeMetrics metrics;
   /// One entry every `history_interval` steps (and one for the final partial interval).
@@ -149,6 +156,7 @@ class SparseAutoencoder {
     if (d < 1) detail::raise<invalid_argument>("SparseAutoencoder::fit: source.dim() must be >= 1");
     const bool resuming = resume_;
     resume_ = false;
+    counted_rows_ = -1;
     auto& st = state_;
     double count_seconds = 0;
     if (resuming) {
@@ -260,7 +268,12 @@ class SparseAutoencoder {
     fitted_ = true;
     result.steps = st.step;
     result.rows = st.rows_seen;
-    result.epochs = st.loader.epoch;
+    std::int64_t rows_per_pass = counted_rows_;
+    if constexpr (SizedActivationSource<Source>) {
+      rows_per_pass = static_cast<std::int64_t>(source.size());
+    }
+    result.rows_per_pass = rows_per_pass > 0 ? rows_per_pass : -1;
+    result.epochs = rows_per_pass > 0 ? st.rows_seen / rows_per_pass : st.loader.epoch;
     result.history = st.history;
     if (!st.history.empty()) result.metrics = st.history.back().metrics;
     result.elapsed_seconds = seconds_since(start) - count_seconds;
@@ -348,6 +361,7 @@ class SparseAutoencoder {
   /// batch size, seed, shuffling and Matryoshka prefixes.
   /// @throws io_error if the file cannot be read, is not a checkpoint, or does not match.
   void load_checkpoint(const std::string& path) {
+    { const io::detail::ReadOnlyFile regular(path); }  // refuses FIFOs and devices, never blocks
     std::ifstream in(path, std::ios::binary);
     if (!in) detail::raise<io_error>(path, "cannot open checkpoint");
     detail::BinaryReader r(in, path);
@@ -516,6 +530,7 @@ class SparseAutoencoder {
         rows += r;
       }
       source.rewind();
+      counted_rows_ = static_cast<std::int64_t>(rows);
     }
     const std::int64_t total = static_cast<std::int64_t>(rows) * options_.epochs;
     return std::max<std::int64_t>(1, (total + options_.batch_size - 1) / options_.batch_size);
@@ -620,6 +635,7 @@ class SparseAutoencoder {
     const bool unit_norm = options_.architecture != SaeArchitecture::ReLU;
     const bool jump = options_.architecture == SaeArchitecture::JumpReLU;
     std::vector<double> partial(static_cast<std::size_t>(m), 0.0);
+    // hilm-nothrow: row blocks of preallocated matrices; dot and norms allocate nothing
     HILM_SAE_OMP(omp parallel for schedule(static) if (m * d >= detail::sae_parallel_work))
     for (Index j = 0; j < m; ++j) {
       auto gd = g.w_dec.row(j);
@@ -652,6 +668,7 @@ class SparseAutoencoder {
       var.array() = sb2 * var.array() + (c2 * sclip * sclip) * grad.array().square();
       param.array() -= step_size * mom.array() / (var.array().sqrt() * inv_bc2 + eps);
     };
+    // hilm-nothrow: coefficient-wise Adam on row blocks of preallocated matrices
     HILM_SAE_OMP(omp parallel for schedule(static) if (m * d >= detail::sae_parallel_work))
     for (Index j = 0; j < m; ++j) {
       adam(w.w_enc.row(j), g.w_enc.row(j), st.adam_m.w_enc.row(j), st.adam_v.w_enc.row(j));
@@ -707,6 +724,7 @@ class SparseAutoencoder {
   Weights weights_;
   detail::SaeTrainState<Scalar> state_;
   bool resume_ = false;
+  std::int64_t counted_rows_ = -1;  // rows of a pass, when `fit` counted them (unsized sources)
   bool fitted_ = false;
 };
 
