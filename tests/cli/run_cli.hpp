@@ -4,10 +4,13 @@
 
 #include <array>
 #include <cstdio>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 #include "support/temp_dir.hpp"
@@ -49,6 +52,27 @@ inline CliRun run_hilm(const std::vector<std::string>& args) {
   ss << err.rdbuf();
   run.err = ss.str();
   return run;
+}
+
+/// Starts `hilm args...` in the background (stdout and stderr to /dev/null); returns its pid,
+/// or -1 when it could not be started. Reap it with `waitpid`.
+inline pid_t spawn_hilm(const std::vector<std::string>& args) {
+  std::vector<std::string> argv_storage = {HILM_CLI_PATH};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, 1);
+      ::dup2(null_fd, 2);
+    }
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
 }
 
 }  // namespace hilm::test

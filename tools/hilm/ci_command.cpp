@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include <hilm/io/detail/npy_file.hpp>
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/fisher_z.hpp>
 #include <hilm/stats/kci.hpp>
@@ -19,7 +20,7 @@ namespace hilm::cli {
 namespace {
 
 struct CiArgs {
-  std::string data;
+  DataInput data;
   std::string test;
   Index x = -1;
   Index y = -1;
@@ -66,12 +67,18 @@ AnyTest make_test(const CiArgs& a, const RowMatrix<double>& x) {
     return stats::KciTest(x, o);
   } catch (const hilm::invalid_argument& e) {
     // Data the test cannot use (constant column, non-integer value for a discrete test, ...).
-    throw bad_input(a.data, e.what());
+    throw bad_input(a.data.path, e.what());
   }
 }
 
-CiResult run(const AnyTest& test, Index x, Index y, const std::vector<Index>& z) {
-  return std::visit([&](const auto& t) { return t.test(x, y, z); }, test);
+CiResult run(const AnyTest& test, Index x, Index y, const std::vector<Index>& z,
+             const std::string& data) {
+  try {
+    return std::visit([&](const auto& t) { return t.test(x, y, z); }, test);
+  } catch (const hilm::invalid_argument& e) {
+    // The test cannot use these data (too few rows for the conditioning set, ...): bad input.
+    throw bad_input(data, e.what());
+  }
 }
 
 nlohmann::json to_json(const CiResult& r) {
@@ -97,13 +104,12 @@ void setup_ci(CLI::App& root) {
   auto* cmd = root.add_subcommand(
       "ci", "Conditional-independence test X ⫫ Y | Z (JSON: statistic, dof, p_value)");
   auto a = std::make_shared<CiArgs>();
-  cmd->add_option("--data", a->data, "data file (.npy or delimited text; rows = samples)")
-      ->required();
+  add_data_option(cmd, a->data, "data file (.npy, .safetensors or delimited text; rows = samples)");
   cmd->add_option("--test", a->test, "fisherz, chisq, gsq or kci")
       ->required()
       ->check(CLI::IsMember({"fisherz", "chisq", "gsq", "kci"}));
-  auto* ox = cmd->add_option("--x", a->x, "column of X (0-based)");
-  auto* oy = cmd->add_option("--y", a->y, "column of Y (0-based)");
+  auto* ox = cmd->add_option("--x", a->x, "column of X (0-based)")->check(integer_from(0));
+  auto* oy = cmd->add_option("--y", a->y, "column of Y (0-based)")->check(integer_from(0));
   cmd->add_option("--z", a->z, "conditioning columns, comma-separated");
   auto* oq = cmd->add_option("--queries", a->queries,
                              "file with one query a line: \"x y z1,z2,...\"; prints JSON lines");
@@ -116,11 +122,16 @@ void setup_ci(CLI::App& root) {
       ->check(CLI::IsMember({"gaussian", "polynomial", "linear"}));
   cmd->add_option("--width", a->width, "kci Gaussian width: empirical, median, manual")
       ->check(CLI::IsMember({"empirical", "median", "manual"}));
-  cmd->add_option("--kernel-width", a->kernel_width, "kci σ for --width manual");
-  cmd->add_option("--degree", a->degree, "kci polynomial degree");
+  cmd->add_option("--kernel-width", a->kernel_width, "kci σ for --width manual")
+      ->check(positive_real());
+  cmd->add_option("--degree", a->degree, "kci polynomial degree")
+      ->check(integer_in(1, 32))
+      ->capture_default_str();
   cmd->add_option("--null", a->null, "kci null: gamma (approximation) or spectral (simulated)")
       ->check(CLI::IsMember({"gamma", "spectral"}));
-  cmd->add_option("--null-samples", a->null_samples, "kci draws of the simulated null");
+  cmd->add_option("--null-samples", a->null_samples, "kci draws of the simulated null (spectral)")
+      ->check(integer_in(1, 100'000'000))
+      ->capture_default_str();
   cmd->add_option("--seed", a->seed, "seed (kci spectral null, median subsample)");
   cmd->callback([a] {
     if (a->queries.empty() && (a->x < 0 || a->y < 0))
@@ -133,12 +144,12 @@ void setup_ci(CLI::App& root) {
       check_query(a->x, a->y, z, p, "ci: ");
       const AnyTest test = make_test(*a, x);
       Stopwatch clock;
-      const CiResult r = run(test, a->x, a->y, z);
+      const CiResult r = run(test, a->x, a->y, z, a->data.path);
       print_json(to_json(r), clock.seconds());
       return;
     }
-    std::ifstream in(a->queries);
-    if (!in) throw bad_input(a->queries, "cannot open the queries file");
+    require_regular_file(a->queries);
+    std::istringstream in(io::detail::read_text_file(a->queries));
     struct Query {
       Index x, y;
       std::vector<Index> z;
@@ -173,10 +184,11 @@ void setup_ci(CLI::App& root) {
       check_query(q.x, q.y, q.z, p, where);
       queries.push_back(std::move(q));
     }
+    if (queries.empty()) throw bad_input(a->queries, "holds no query (lines \"x y [z1,z2,...]\")");
     const AnyTest test = make_test(*a, x);
     for (const auto& q : queries) {
       Stopwatch clock;
-      const CiResult r = run(test, q.x, q.y, q.z);
+      const CiResult r = run(test, q.x, q.y, q.z, a->data.path);
       nlohmann::json j = to_json(r);
       j["x"] = q.x;
       j["y"] = q.y;

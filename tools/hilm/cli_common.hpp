@@ -71,16 +71,108 @@ class Stopwatch {
   std::chrono::steady_clock::time_point start_;
 };
 
+// ---------------------------------------------------------------------------------------------
+// Option validation. CLI11's own Range and PositiveNumber let NaN through (every comparison with
+// NaN is false); these reject NaN and ±Inf and name the allowed range in the message, which CLI11
+// prefixes with the option's name. A failed check is a usage error (exit 2).
+
+/// A finite real in the interval from `lo` to `hi`; `lo_open`/`hi_open` exclude the end points.
+/// Either end may be ±infinity (then only finiteness is required on that side).
+CLI::Validator real_in(double lo, double hi, bool lo_open = false, bool hi_open = false);
+/// A finite real > 0.
+CLI::Validator positive_real();
+/// A finite real >= 0.
+CLI::Validator nonnegative_real();
+/// Any finite real.
+CLI::Validator finite_real();
+/// An integer in [lo, hi].
+CLI::Validator integer_in(long long lo, long long hi);
+/// An integer >= lo.
+CLI::Validator integer_from(long long lo);
+
 /// Prints one JSON object on one line of stdout, with "elapsed_seconds" added. Use for the single
 /// result of a command, and once per query with --json-lines.
+/// @throws numerical_failure (exit 4) naming the field when the result holds NaN or ±Inf: no
+///         command writes a non-finite number into a result.
 void print_json(nlohmann::json result, double elapsed_seconds);
 
-/// Loads a data matrix (rows = samples) from `.npy` or delimited text (`.csv`, `.tsv`, `.txt`,
-/// anything else that is not `.npy`). NaN/Inf are rejected (exit 3, naming the first bad row and
-/// column) unless `allow_nonfinite`. Column names from a header row go to `names` when given.
-RowMatrix<double> load_matrix(const std::string& path, bool allow_nonfinite = false,
+/// Throws numerical_failure naming the first non-finite number in `j` by its JSON path.
+void require_finite_json(const nlohmann::json& j, const std::string& what);
+
+/// The outputs of one command, which succeeds or fails as a whole. Files are written under
+/// temporary names beside their destination and renamed into place by `commit()`; if the
+/// command fails first, the destructor removes the temporary files and every output directory
+/// the command created, so a failing command leaves nothing new behind.
+class OutputSet {
+ public:
+  OutputSet() = default;
+  OutputSet(const OutputSet&) = delete;
+  OutputSet& operator=(const OutputSet&) = delete;
+  ~OutputSet();
+
+  /// Registers output file `path`; returns the temporary path to write it to. Its directory
+  /// must exist (or have been registered with `directory`).
+  std::string file(const std::string& path);
+  /// Registers an output directory: created (with missing parents) now if absent, and removed
+  /// again if the command fails.
+  void directory(const std::string& dir);
+  /// Runs `action` at commit time, after the files are in place (for outputs that are written
+  /// atomically by other means, such as a model directory).
+  void on_commit(std::function<void()> action);
+  /// Moves every file into place, then runs the commit actions.
+  void commit();
+
+ private:
+  struct Staged {
+    std::string temp, target;
+  };
+  std::vector<Staged> files_;
+  std::vector<std::string> created_dirs_;
+  std::vector<std::function<void()>> actions_;
+  bool committed_ = false;
+};
+
+/// Validates `result` (finite numbers only), commits `outputs`, then prints `result`. The end of
+/// every command that writes files.
+void finish(OutputSet& outputs, nlohmann::json result, double elapsed_seconds);
+
+/// Writes a real matrix to `path` (a temporary path from an OutputSet) as `.npy`, after checking
+/// that it is finite (numerical_failure naming `name` otherwise).
+void write_result_npy(const std::string& path, const std::string& name,
+                      const Eigen::Ref<const RowMatrix<float>>& m);
+void write_result_npy(const std::string& path, const std::string& name,
+                      const Eigen::Ref<const RowMatrix<double>>& m);
+
+/// A data input: its path and, for a `.safetensors` file holding several tensors, the tensor.
+struct DataInput {
+  std::string path;
+  std::string tensor;  ///< `--tensor NAME`; empty: the file's only tensor.
+};
+
+/// Adds `--data` (required unless `required` is false) and `--tensor` to `cmd`.
+void add_data_option(CLI::App* cmd, DataInput& data, const std::string& description,
+                     bool required = true);
+
+/// Loads a data matrix (rows = samples) from `.npy`, `.safetensors` (one 2-d tensor, or the one
+/// `input.tensor` names) or delimited text (`.csv`, `.tsv`, `.txt`, anything else). Refuses
+/// directories, FIFOs and devices (exit 3). NaN/Inf are rejected (exit 3, naming the first bad row
+/// and column) unless `allow_nonfinite`. Column names from a header row go to `names` when given.
+RowMatrix<double> load_matrix(const DataInput& input, bool allow_nonfinite = false,
                               std::vector<std::string>* names = nullptr);
-RowMatrix<float> load_matrix_f32(const std::string& path, bool allow_nonfinite = false);
+RowMatrix<float> load_matrix_f32(const DataInput& input, bool allow_nonfinite = false);
+inline RowMatrix<double> load_matrix(const std::string& path, bool allow_nonfinite = false,
+                                     std::vector<std::string>* names = nullptr) {
+  return load_matrix(DataInput{path, {}}, allow_nonfinite, names);
+}
+
+/// Exit 3 naming `file` unless the data have at least `min_rows` rows (`why` completes "needs").
+void require_rows(const RowMatrix<double>& x, const std::string& file, Index min_rows,
+                  const std::string& why);
+void require_rows(const RowMatrix<float>& x, const std::string& file, Index min_rows,
+                  const std::string& why);
+
+/// Exit 3 unless `path` is an existing regular file (never opens it: a FIFO would block).
+void require_regular_file(const std::string& path);
 
 /// Throws bad_input naming the first non-finite entry (row, column; 0-based) of `x`.
 template <class Derived>
@@ -98,7 +190,8 @@ void require_finite(const Eigen::MatrixBase<Derived>& x, const std::string& file
 /// Writes text atomically (temporary file, then rename).
 void write_text(const std::string& path, const std::string& text);
 
-/// Creates a directory (and parents) for outputs; exit 3 if impossible.
+/// Creates a directory (and parents) for outputs; exit 3 if impossible. Prefer
+/// `OutputSet::directory`, which also removes it again when the command fails.
 void make_output_dir(const std::string& dir);
 
 /// Parses "3,5,7" into indices; empty string → empty list. Exit 2 on a malformed list; when

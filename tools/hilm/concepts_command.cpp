@@ -16,8 +16,8 @@ namespace hilm::cli {
 namespace {
 
 struct ConceptsArgs {
-  std::string lower;
-  std::string upper;
+  DataInput lower;
+  DataInput upper;
   std::string out;
   double alpha = 0.01;
   double fdr = 0.05;
@@ -31,21 +31,27 @@ void setup_concepts(CLI::App& root) {
   auto* cmd = root.add_subcommand(
       "concepts", "Parent sets of each upper column among lower columns (concept graph)");
   auto args = std::make_shared<ConceptsArgs>();
-  cmd->add_option("--lower", args->lower, "lower-level codes Z1 (n × L; .npy or delimited text)")
+  cmd->add_option("--lower", args->lower.path,
+                  "lower-level codes Z1 (n × L; .npy, .safetensors or delimited text)")
       ->required();
-  cmd->add_option("--upper", args->upper, "upper-level codes Z2 (n × U, same rows)")->required();
+  cmd->add_option("--upper", args->upper.path, "upper-level codes Z2 (n × U, same rows)")
+      ->required();
+  cmd->add_option("--lower-tensor", args->lower.tensor,
+                  "tensor of --lower when it is a .safetensors file holding several");
+  cmd->add_option("--upper-tensor", args->upper.tensor,
+                  "tensor of --upper when it is a .safetensors file holding several");
   cmd->add_option("--out", args->out, "output graph.json")->required();
   cmd->add_option("--alpha", args->alpha, "level of the confirmation CI tests")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(real_in(0.0, 1.0, true, true))
       ->capture_default_str();
   cmd->add_option("--fdr", args->fdr, "Benjamini–Hochberg level of the dependence screen")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(real_in(0.0, 1.0, true, false))
       ->capture_default_str();
   cmd->add_option("--epsilon", args->epsilon, "fit tolerance of minimality of effect")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(real_in(0.0, 1.0, false, true))
       ->capture_default_str();
   cmd->add_option("--max-parents", args->max_parents, "largest parent set searched")
-      ->check(CLI::PositiveNumber)
+      ->check(integer_in(1, 8))
       ->capture_default_str();
   cmd->add_option("--selection", args->selection, "epsilon | bic | pvalue")
       ->check(CLI::IsMember({"epsilon", "bic", "pvalue"}))
@@ -57,8 +63,9 @@ void setup_concepts(CLI::App& root) {
     const RowMatrix<double> lower = load_matrix(args->lower);
     const RowMatrix<double> upper = load_matrix(args->upper);
     if (lower.rows() != upper.rows()) {
-      throw bad_input(args->upper, "has " + std::to_string(upper.rows()) + " rows but " +
-                                       args->lower + " has " + std::to_string(lower.rows()));
+      throw bad_input(args->upper.path, "has " + std::to_string(upper.rows()) + " rows but " +
+                                            args->lower.path + " has " +
+                                            std::to_string(lower.rows()));
     }
     hierarchy::ConceptGraphOptions options;
     options.alpha = args->alpha;
@@ -73,14 +80,21 @@ void setup_concepts(CLI::App& root) {
         args->fit == "linear" ? hierarchy::ParentFit::Linear : hierarchy::ParentFit::Cells;
     if (auto problem = options.validate()) throw usage_error("concepts: " + *problem);
     if (lower.rows() < std::max<Index>(10, options.max_candidates + 4)) {
-      throw bad_input(args->lower,
+      throw bad_input(args->lower.path,
                       "too few rows (" + std::to_string(lower.rows()) + ") for a concept graph");
     }
+    OutputSet outputs;
+    const std::string out_path = outputs.file(args->out);
     Stopwatch clock;
-    const hierarchy::ConceptGraphResult result = hierarchy::concept_graph(lower, upper, options);
+    hierarchy::ConceptGraphResult result;
+    try {
+      result = hierarchy::concept_graph(lower, upper, options);
+    } catch (const hilm::invalid_argument& e) {
+      throw bad_input(args->lower.path, e.what());  // codes the graph cannot use
+    }
     const double elapsed = clock.seconds();
     try {
-      graph::write_json(result.graph, args->out);
+      graph::write_json(result.graph, out_path);
     } catch (const hilm::io_error& e) {
       throw bad_input("", e.what());
     }
@@ -112,7 +126,7 @@ void setup_concepts(CLI::App& root) {
     j["selection"] = args->selection;
     j["fit"] = args->fit;
     j["out"] = args->out;
-    print_json(std::move(j), elapsed);
+    finish(outputs, std::move(j), elapsed);
   });
 }
 

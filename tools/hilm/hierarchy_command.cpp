@@ -16,7 +16,7 @@ namespace hilm::cli {
 namespace {
 
 struct HierarchyArgs {
-  std::string data;
+  DataInput data;
   std::string method = "rank";
   std::string out;
   double alpha = 0.01;
@@ -27,22 +27,24 @@ void setup_hierarchy(CLI::App& root) {
   auto* cmd = root.add_subcommand(
       "hierarchy", "Latent-hierarchy search from rank deficiencies (Huang et al. 2022, RLCD)");
   auto args = std::make_shared<HierarchyArgs>();
-  cmd->add_option("--data", args->data, "data file (.npy or delimited text; rows = samples)")
-      ->required();
+  add_data_option(cmd, args->data,
+                  "data file (.npy, .safetensors or delimited text; rows = samples)");
   cmd->add_option("--method", args->method,
                   "rank: CCA rank test (continuous); discrete: probability-table rank test")
       ->check(CLI::IsMember({"rank", "discrete"}));
-  cmd->add_option("--alpha", args->alpha, "level of the rank tests (default 0.01)")
-      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--alpha", args->alpha, "level of the rank tests")
+      ->check(real_in(0.0, 1.0, true, true))
+      ->capture_default_str();
   cmd->add_option("--max-rank", args->max_rank, "largest latent-cover dimension searched")
-      ->check(CLI::Range(1, 16));
+      ->check(integer_in(1, 16))
+      ->capture_default_str();
   cmd->add_option("--out", args->out, "output graph.json")->required();
   cmd->callback([args] {
-    if (!(args->alpha > 0 && args->alpha < 1))
-      throw usage_error("hierarchy: --alpha must lie strictly between 0 and 1");
     std::vector<std::string> names;
     const RowMatrix<double> x = load_matrix(args->data, false, &names);
-    if (x.cols() < 2) throw bad_input(args->data, "need at least 2 columns");
+    if (x.cols() < 2) throw bad_input(args->data.path, "need at least 2 columns");
+    OutputSet outputs;
+    const std::string out_path = outputs.file(args->out);
     hierarchy::RankSearchOptions options;
     options.alpha = args->alpha;
     options.max_rank = args->max_rank;
@@ -63,12 +65,12 @@ void setup_hierarchy(CLI::App& root) {
         elapsed = clock.seconds();
       }
     } catch (const hilm::invalid_argument& e) {
-      throw bad_input(args->data, e.what());
+      throw bad_input(args->data.path, e.what());
     } catch (const hilm::numerical_error& e) {
       throw numerical_failure(std::string("hierarchy: ") + e.what());
     }
     try {
-      graph::write_json(result.graph, args->out);
+      graph::write_json(result.graph, out_path);
     } catch (const hilm::io_error& e) {
       throw bad_input(args->out, e.what());
     }
@@ -98,7 +100,7 @@ void setup_hierarchy(CLI::App& root) {
     }
     j["latents"] = std::move(latents);
     j["out"] = args->out;
-    print_json(std::move(j), elapsed);
+    finish(outputs, std::move(j), elapsed);
   });
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <hilm/io/delimited.hpp>
+#include <hilm/io/detail/npy_file.hpp>
 #include <hilm/io/npy.hpp>
 #include <hilm/io/safetensors.hpp>
 
@@ -49,9 +50,8 @@ nlohmann::json info_model_dir(const std::string& dir) {
   }
   nlohmann::json out{{"format", format}};
   if (fs::exists(cfg)) {
-    std::ifstream in(cfg);
     try {
-      out["config"] = nlohmann::json::parse(in);
+      out["config"] = nlohmann::json::parse(io::detail::read_text_file(cfg.string()));
     } catch (const nlohmann::json::exception& e) {
       throw bad_input(cfg.string(), std::string("not valid JSON: ") + e.what());
     }
@@ -72,25 +72,28 @@ void run_info(const std::string& path) {
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (fs::is_directory(path, ec)) {
     out = info_model_dir(path);
-  } else if (ext == ".npy") {
-    const io::NpyHeader h = io::read_npy_header(path);
-    out = {{"shape", shape_json(h.shape)},
-           {"dtype", std::string(io::dtype_name(h.dtype))},
-           {"order", h.fortran_order ? "F" : "C"},
-           {"endian", h.big_endian ? "big" : "little"},
-           {"format_version",
-            std::to_string(h.major_version) + "." + std::to_string(h.minor_version)}};
-  } else if (ext == ".safetensors") {
-    const auto file = io::SafetensorsFile::open(path);
-    nlohmann::json metadata = nlohmann::json::object();
-    for (const auto& [k, v] : file.metadata()) metadata[k] = v;
-    out = {{"tensors", tensors_json(file)}, {"metadata", metadata}};
   } else {
-    const auto table = io::read_delimited<double>(path);
-    out = {{"shape", {table.data.rows(), table.data.cols()}},
-           {"dtype", "float64"},
-           {"delimiter", std::string(1, table.delimiter)},
-           {"names", table.names}};
+    require_regular_file(path);  // a FIFO or device would block or mislead
+    if (ext == ".npy") {
+      const io::NpyHeader h = io::read_npy_header(path);
+      out = {{"shape", shape_json(h.shape)},
+             {"dtype", std::string(io::dtype_name(h.dtype))},
+             {"order", h.fortran_order ? "F" : "C"},
+             {"endian", h.big_endian ? "big" : "little"},
+             {"format_version",
+              std::to_string(h.major_version) + "." + std::to_string(h.minor_version)}};
+    } else if (ext == ".safetensors") {
+      const auto file = io::SafetensorsFile::open(path);
+      nlohmann::json metadata = nlohmann::json::object();
+      for (const auto& [k, v] : file.metadata()) metadata[k] = v;
+      out = {{"tensors", tensors_json(file)}, {"metadata", metadata}};
+    } else {
+      const auto table = io::read_delimited<double>(path);
+      out = {{"shape", {table.data.rows(), table.data.cols()}},
+             {"dtype", "float64"},
+             {"delimiter", std::string(1, table.delimiter)},
+             {"names", table.names}};
+    }
   }
   out["path"] = path;
   print_json(out, clock.seconds());

@@ -18,7 +18,7 @@ namespace hilm::cli {
 namespace {
 
 struct NmfArgs {
-  std::string data;
+  DataInput data;
   Index rank = 0;
   std::string solver;
   std::string loss = "frobenius";
@@ -45,22 +45,24 @@ void require_nonnegative_data(const RowMatrix<double>& x, const std::string& fil
 void setup_nmf(CLI::App& root) {
   auto* cmd = root.add_subcommand("nmf", "Non-negative matrix factorisation X ≈ W diag(d) H");
   auto args = std::make_shared<NmfArgs>();
-  cmd->add_option("--data", args->data, "data file (.npy or delimited text), non-negative")
-      ->required();
+  add_data_option(cmd, args->data,
+                  "data file (.npy, .safetensors or delimited text), non-negative");
   cmd->add_option("--rank", args->rank, "number of components k (1 ≤ k ≤ min(rows, columns))")
-      ->required();
+      ->required()
+      ->check(integer_from(1));
   cmd->add_option("--solver", args->solver,
                   "hals (default for frobenius), anls (exact alternating NNLS), mu "
                   "(multiplicative updates; default for kl)")
       ->check(CLI::IsMember({"hals", "anls", "mu"}));
   cmd->add_option("--loss", args->loss, "frobenius (default) or kl (Kullback-Leibler)")
       ->check(CLI::IsMember({"frobenius", "kl"}));
-  cmd->add_option("--max-iter", args->max_iter, "maximum outer iterations (default 200)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-iter", args->max_iter, "maximum outer iterations")
+      ->check(integer_in(1, 100'000'000))
+      ->capture_default_str();
   cmd->add_option("--tol", args->tol,
                   "stop when the relative decrease of the loss falls below this (default 1e-4; "
                   "0 runs all iterations)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(real_in(0.0, 1.0, false, true));
   cmd->add_option("--init", args->init, "nndsvda (default), nndsvd or random")
       ->check(CLI::IsMember({"nndsvda", "nndsvd", "random"}));
   cmd->add_option("--seed", args->seed, "seed of the initialisation (default 0)");
@@ -88,24 +90,31 @@ void setup_nmf(CLI::App& root) {
     options.progress = progress_bar("nmf");
 
     const RowMatrix<double> x = load_matrix(args->data);
-    if (x.rows() == 0 || x.cols() == 0) throw bad_input(args->data, "the data matrix is empty");
-    require_nonnegative_data(x, args->data);
+    if (x.rows() == 0 || x.cols() == 0) {
+      throw bad_input(args->data.path, "the data matrix is empty");
+    }
+    require_nonnegative_data(x, args->data.path);
     const Index limit = std::min(x.rows(), x.cols());
     if (args->rank < 1 || args->rank > limit) {
       throw usage_error("nmf: --rank must be between 1 and min(rows, columns) = " +
                         std::to_string(limit) + ", got " + std::to_string(args->rank));
     }
-    make_output_dir(args->out);
+    OutputSet outputs;
+    outputs.directory(args->out);
+    const std::filesystem::path dir(args->out);
+    const std::string w_path = outputs.file((dir / "W.npy").string());
+    const std::string d_path = outputs.file((dir / "d.npy").string());
+    const std::string h_path = outputs.file((dir / "H.npy").string());
 
     Stopwatch clock;
     const NmfResult<double> fit = nmf(x, options);
     const double elapsed = clock.seconds();
     if (!fit.usable()) throw numerical_failure("nmf: " + fit.message);
 
-    const std::filesystem::path dir(args->out);
-    io::write_npy((dir / "W.npy").string(), fit.w);
-    io::write_npy_vector((dir / "d.npy").string(), fit.d);
-    io::write_npy((dir / "H.npy").string(), fit.h);
+    write_result_npy(w_path, "nmf: W", fit.w);
+    if (!fit.d.allFinite()) throw numerical_failure("nmf: the scales d are not finite");
+    io::write_npy_vector(d_path, fit.d);
+    write_result_npy(h_path, "nmf: H", fit.h);
     nlohmann::json j;
     j["rel_error"] = fit.relative_error;
     j["iterations"] = fit.iterations;
@@ -115,7 +124,7 @@ void setup_nmf(CLI::App& root) {
     j["solver"] = solver;
     j["rank"] = args->rank;
     j["shape"] = {x.rows(), x.cols()};
-    print_json(j, elapsed);
+    finish(outputs, std::move(j), elapsed);
   });
 }
 

@@ -5,6 +5,7 @@
 // Writes graph.json (DESIGN.md §3; nodes named after the data header when there is one) and
 // prints one JSON object: nodes, edges, directed, undirected, bidirected, tests_run,
 // depth_reached, status, out (+ dot, svg), elapsed_seconds (the search only).
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -27,7 +28,7 @@ namespace hilm::cli {
 namespace {
 
 struct PcArgs {
-  std::string data;
+  DataInput data;
   std::string test;
   double alpha = 0.05;
   bool stable = true;
@@ -66,34 +67,31 @@ std::vector<std::pair<Index, Index>> parse_edges(const std::string& text, const 
 
 template <class Test>
 graph::PcResult run_pc(Test& test, const graph::PcOptions& options) {
-  try {
-    return graph::pc(test, options);
-  } catch (const hilm::invalid_argument& e) {
-    throw usage_error(std::string("pc: ") + e.what());
-  }
+  // The options were validated before; what the search throws comes from the data.
+  return graph::pc(test, options);
 }
 
 void setup_pc(CLI::App& root) {
   auto* cmd = root.add_subcommand("pc", "PC causal discovery; writes graph.json");
   auto a = std::make_shared<PcArgs>();
-  cmd->add_option("--data", a->data, "data file (.npy or delimited text; rows = samples)")
-      ->required();
+  add_data_option(cmd, a->data, "data file (.npy, .safetensors or delimited text; rows = samples)");
   cmd->add_option("--test", a->test, "fisherz, chisq, gsq or kci")
       ->required()
       ->check(CLI::IsMember({"fisherz", "chisq", "gsq", "kci"}));
-  cmd->add_option("--alpha", a->alpha, "significance level (default 0.05)")
-      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--alpha", a->alpha, "significance level")
+      ->check(real_in(0.0, 1.0, true, true))
+      ->capture_default_str();
   cmd->add_flag("--stable,!--original", a->stable,
                 "order-independent skeleton (default) or PC's original one");
   cmd->add_option("--uc-rule", a->uc_rule,
                   "collider rule: 0 separating sets, 1 max-p, 2 definite max-p (default 0)")
-      ->check(CLI::Range(0, 2));
+      ->check(integer_in(0, 2));
   cmd->add_option("--uc-priority", a->uc_priority,
                   "conflicts: 0 overwrite, 1 bidirected, 2 keep existing, 3 stronger, 4 "
                   "stronger*, -1 rule default (default 2)")
-      ->check(CLI::Range(-1, 4));
+      ->check(integer_in(-1, 4));
   cmd->add_option("--depth", a->depth, "largest conditioning-set size, -1 unlimited")
-      ->check(CLI::Range(-1, 1000));
+      ->check(integer_in(-1, 1000));
   cmd->add_option("--forbid", a->forbid, "forbidden edges \"from>to,...\" (0-based)");
   cmd->add_option("--require", a->require, "required edges \"from>to,...\" (0-based)");
   cmd->add_flag("--causal-learn-rounding", a->rounding,
@@ -118,6 +116,12 @@ void setup_pc(CLI::App& root) {
     o.background.required = parse_edges(a->require, "--require", p);
     if (auto problem = o.validate()) throw usage_error("pc: " + *problem);
     if (globals().progress) o.progress = progress_bar("pc");
+    // Every output is staged (and its directory checked) before the search and moved into place
+    // together at the end, so a failing --dot or --svg leaves no graph.json behind either.
+    OutputSet outputs;
+    const std::string json_path = outputs.file(a->out);
+    const std::string dot_path = a->dot.empty() ? std::string() : outputs.file(a->dot);
+    const std::string svg_path = a->svg.empty() ? std::string() : outputs.file(a->svg);
 
     graph::PcResult result;
     Stopwatch clock;
@@ -142,7 +146,7 @@ void setup_pc(CLI::App& root) {
         result = run_pc(test, o);
       }
     } catch (const hilm::invalid_argument& e) {
-      throw bad_input(a->data, e.what());  // data the test cannot use (constant column, ...)
+      throw bad_input(a->data.path, e.what());  // data the test cannot use (constant column, ...)
     } catch (const hilm::numerical_error& e) {
       throw numerical_failure(std::string("pc: ") + e.what());
     }
@@ -151,15 +155,21 @@ void setup_pc(CLI::App& root) {
     if (!names.empty() && static_cast<Index>(names.size()) == p) {
       for (Index i = 0; i < p; ++i) result.graph.node(i).name = names[static_cast<std::size_t>(i)];
     }
+    bool svg_written = false;
     try {
-      graph::write_json(result.graph, a->out);
-      if (!a->dot.empty() || !a->svg.empty()) {
-        const std::string dot_path = a->dot.empty() ? a->svg + ".dot" : a->dot;
-        graph::write_dot(result.graph, dot_path);
-        if (!a->svg.empty() && !render_svg(dot_path, a->svg)) {
-          // Rendering is optional: report it in the JSON rather than failing the command.
-          a->svg.clear();
+      graph::write_json(result.graph, json_path);
+      if (!dot_path.empty()) graph::write_dot(result.graph, dot_path);
+      if (!svg_path.empty()) {
+        // The SVG is rendered from a scratch DOT file when --dot is not given.
+        std::string source = dot_path;
+        std::string scratch;
+        if (source.empty()) {
+          scratch = outputs.file(a->svg + ".dot");
+          graph::write_dot(result.graph, scratch);
+          source = scratch;
         }
+        svg_written = render_svg(source, svg_path);
+        if (!scratch.empty()) std::filesystem::remove(scratch);
       }
     } catch (const hilm::io_error& e) {
       throw bad_input("", e.what());
@@ -182,8 +192,9 @@ void setup_pc(CLI::App& root) {
     j["status"] = std::string(to_string(result.status));
     j["out"] = a->out;
     if (!a->dot.empty()) j["dot"] = a->dot;
-    j["svg"] = a->svg.empty() ? nlohmann::json(nullptr) : nlohmann::json(a->svg);
-    print_json(std::move(j), elapsed);
+    // Rendering needs Graphviz; without it the SVG is reported as null rather than failing.
+    j["svg"] = svg_written ? nlohmann::json(a->svg) : nlohmann::json(nullptr);
+    finish(outputs, std::move(j), elapsed);
   });
 }
 

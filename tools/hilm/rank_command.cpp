@@ -17,7 +17,7 @@ namespace hilm::cli {
 namespace {
 
 struct RankArgs {
-  std::string data;
+  DataInput data;
   std::string a;
   std::string b;
   bool discrete = false;
@@ -28,8 +28,8 @@ struct RankArgs {
 void setup_rank(CLI::App& root) {
   auto* cmd = root.add_subcommand("rank", "Rank test of Σ_AB (CCA) or of P(A, B) (--discrete)");
   auto args = std::make_shared<RankArgs>();
-  cmd->add_option("--data", args->data, "data file (.npy or delimited text; rows = samples)")
-      ->required();
+  add_data_option(cmd, args->data,
+                  "data file (.npy, .safetensors or delimited text; rows = samples)");
   cmd->add_option("--a", args->a, "columns of A, comma-separated (0-based)")->required();
   cmd->add_option("--b", args->b, "columns of B, comma-separated (0-based)")->required();
   auto* discrete =
@@ -38,7 +38,8 @@ void setup_rank(CLI::App& root) {
                 "test the non-negative rank of P(A, B) (discrete data; latent-class LR tests)")
       ->excludes(discrete);
   cmd->add_option("--alpha", args->alpha, "level of the sequential tests")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(real_in(0.0, 1.0, true, true))
+      ->capture_default_str();
   cmd->callback([args] {
     const RowMatrix<double> x = load_matrix(args->data);
     const auto a = parse_index_list(args->a, "--a", x.cols());
@@ -65,7 +66,7 @@ void setup_rank(CLI::App& root) {
         result = test.test(a, b);
       }
     } catch (const hilm::invalid_argument& e) {
-      throw bad_input(args->data, e.what());
+      throw bad_input(args->data.path, e.what());
     }
     const double elapsed = clock.seconds();
     nlohmann::json j;

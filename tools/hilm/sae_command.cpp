@@ -1,10 +1,16 @@
 // `hilm sae train | encode | eval` (DESIGN.md §3): trains a sparse autoencoder on activations
-// and saves it in the SAELens layout; encodes data with a saved model (SAELens or sparsify
-// layout); evaluates a saved model on data. docs/sae.md describes the options.
+// and saves it in the SAELens layout (resumable from checkpoints); encodes data with a saved model
+// (SAELens or sparsify layout); evaluates a saved model on data. docs/sae.md describes the
+// options.
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
+#include <hilm/io/delimited.hpp>
+#include <hilm/io/detail/npy_file.hpp>
 #include <hilm/io/npy.hpp>
 #include <hilm/sae/saelens.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
@@ -16,25 +22,42 @@
 namespace hilm::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
+constexpr const char* checkpoint_file = "checkpoint.hilm";
+constexpr const char* checkpoint_args_file = "checkpoint.json";
+
 struct SaeTrainArgs {
-  std::string data, out, arch = "topk";
+  DataInput data;
+  std::string out, arch = "topk";
   Index latents = 0, k = 32, epochs = 1, steps = 0, batch = 1024;
-  double l1 = -1, lr = 0;
+  double l1 = 0, lr = 0;
+  bool l1_set = false;  // --l1 given (else: the architecture's default coefficient)
   std::uint64_t seed = 0;
   Index auxk = -1, dead_after = 10'000'000, buffer = 65536;
   std::string matryoshka;
+  Index checkpoint_every = 0;
+  std::string resume;
+  // The options as given on the command line, to merge with a checkpoint's (see `resume`).
+  std::map<std::string, CLI::Option*> given;
 };
 
 struct SaeModelArgs {
-  std::string model, data, out;
+  std::string model, out;
+  DataInput data;
   Index batch = 4096;
 };
 
 bool is_npy(const std::string& path) {
-  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
+  return fs::path(path).extension() == ".npy" || fs::path(path).extension() == ".NPY";
 }
 
 SaeWeights<float> load_model(const std::string& dir, Index d, const std::string& data) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw bad_input(
+        dir, fs::exists(dir, ec) ? "not a model directory (a file)" : "no such model directory");
+  }
   SaeWeights<float> w = load_sae<float>(dir);
   if (w.d_in() != d) {
     throw bad_input(data, "the data have d = " + std::to_string(d) +
@@ -53,8 +76,104 @@ nlohmann::json metrics_json(const SaeMetrics& m) {
           {"rows", m.rows}};
 }
 
-template <class Source>
-void train(const SaeTrainArgs& a, Source& source) {
+// ---------------------------------------------------------------------------------------------
+// Checkpoints. With --checkpoint-every N the library writes the whole training state to
+// OUT/checkpoint.hilm every N steps (atomically), and OUT/checkpoint.json records the flags of the
+// run. `--resume DIR` reads both: flags not given again are taken from checkpoint.json, flags
+// given again must agree with it (a checkpoint resumes bit for bit only under the same options).
+
+nlohmann::json args_json(const SaeTrainArgs& a) {
+  return {{"data", a.data.path},
+          {"tensor", a.data.tensor},
+          {"arch", a.arch},
+          {"latents", a.latents},
+          {"k", a.k},
+          {"l1", a.l1_set ? nlohmann::json(a.l1) : nlohmann::json()},
+          {"epochs", a.epochs},
+          {"steps", a.steps},
+          {"batch", a.batch},
+          {"lr", a.lr},
+          {"seed", a.seed},
+          {"auxk", a.auxk},
+          {"dead_after", a.dead_after},
+          {"shuffle_buffer", a.buffer},
+          {"matryoshka", a.matryoshka},
+          {"checkpoint_every", a.checkpoint_every}};
+}
+
+template <class T>
+void merge_flag(const nlohmann::json& saved, const char* key, const std::string& flag, T& value,
+                const SaeTrainArgs& a, const std::string& file) {
+  if (!saved.contains(key)) throw bad_input(file, std::string("missing field \"") + key + "\"");
+  T stored{};
+  try {
+    stored = saved.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw bad_input(file, std::string("field \"") + key + "\" has the wrong type");
+  }
+  const auto it = a.given.find(flag);
+  if (it != a.given.end() && it->second->count() > 0) {
+    if (!(value == stored)) {
+      throw usage_error(flag + " differs from the checkpoint's value (" + saved.at(key).dump() +
+                        " in " + file + "); a run resumes only under the options it started with");
+    }
+    return;
+  }
+  value = stored;
+}
+
+/// Completes `a` from the checkpoint directory `a.resume`.
+void merge_checkpoint_args(SaeTrainArgs& a) {
+  const fs::path dir(a.resume);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw bad_input(a.resume, "no such checkpoint directory");
+  const std::string args_path = (dir / checkpoint_args_file).string();
+  const std::string state_path = (dir / checkpoint_file).string();
+  if (!fs::exists(state_path, ec)) {
+    throw bad_input(a.resume, std::string("holds no ") + checkpoint_file +
+                                  " (train with --checkpoint-every N to write one; a run that "
+                                  "completed removes its checkpoint)");
+  }
+  require_regular_file(args_path);
+  nlohmann::json saved;
+  try {
+    saved = nlohmann::json::parse(io::detail::read_text_file(args_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw bad_input(args_path, std::string("not valid JSON: ") + e.what());
+  }
+  if (!saved.is_object()) throw bad_input(args_path, "not a JSON object");
+  merge_flag(saved, "data", "--data", a.data.path, a, args_path);
+  merge_flag(saved, "tensor", "--tensor", a.data.tensor, a, args_path);
+  merge_flag(saved, "arch", "--arch", a.arch, a, args_path);
+  merge_flag(saved, "latents", "--latents", a.latents, a, args_path);
+  merge_flag(saved, "k", "--k", a.k, a, args_path);
+  if (!saved.contains("l1")) throw bad_input(args_path, "missing field \"l1\"");
+  if (saved["l1"].is_null()) {
+    if (a.given.at("--l1")->count() > 0) {
+      throw usage_error("--l1 differs from the checkpoint's (the default coefficient, in " +
+                        args_path + "); a run resumes only under the options it started with");
+    }
+  } else {
+    merge_flag(saved, "l1", "--l1", a.l1, a, args_path);
+    a.l1_set = true;
+  }
+  merge_flag(saved, "epochs", "--epochs", a.epochs, a, args_path);
+  merge_flag(saved, "steps", "--steps", a.steps, a, args_path);
+  merge_flag(saved, "batch", "--batch", a.batch, a, args_path);
+  merge_flag(saved, "lr", "--lr", a.lr, a, args_path);
+  merge_flag(saved, "seed", "--seed", a.seed, a, args_path);
+  merge_flag(saved, "auxk", "--auxk", a.auxk, a, args_path);
+  merge_flag(saved, "dead_after", "--dead-after", a.dead_after, a, args_path);
+  merge_flag(saved, "shuffle_buffer", "--shuffle-buffer", a.buffer, a, args_path);
+  merge_flag(saved, "matryoshka", "--matryoshka", a.matryoshka, a, args_path);
+  // The checkpoint interval may change on resume; it does not affect the weights.
+  if (a.given.at("--checkpoint-every")->count() == 0) {
+    merge_flag(saved, "checkpoint_every", "--checkpoint-every", a.checkpoint_every, a, args_path);
+  }
+  if (a.out.empty()) a.out = a.resume;
+}
+
+SaeOptions make_options(const SaeTrainArgs& a) {
   const auto arch = parse_sae_architecture(a.arch);
   if (!arch || a.arch == "standard") {
     throw usage_error("--arch must be topk, batchtopk, relu or jumprelu, got " + a.arch);
@@ -63,7 +182,7 @@ void train(const SaeTrainArgs& a, Source& source) {
   options.architecture = *arch;
   options.latents = a.latents;
   options.k = a.k;
-  if (a.l1 >= 0) {
+  if (a.l1_set) {
     options.l1_coefficient = a.l1;
     options.l0_coefficient = a.l1;
   }
@@ -78,25 +197,108 @@ void train(const SaeTrainArgs& a, Source& source) {
   if (!a.matryoshka.empty())
     options.matryoshka_prefixes = parse_index_list(a.matryoshka, "--matryoshka");
   options.progress = progress_bar("sae train");
+  if (a.checkpoint_every > 0) {
+    options.checkpoint_every = a.checkpoint_every;
+    options.checkpoint_path = (fs::path(a.out) / checkpoint_file).string();
+  }
   if (auto problem = options.validate()) throw usage_error(*problem);
+  return options;
+}
+
+std::string status_name(FitStatus s) {
+  switch (s) {
+    case FitStatus::MaxIterations:
+      return "completed";  // every scheduled step ran: the normal end of training
+    case FitStatus::Cancelled:
+      return "cancelled";
+    case FitStatus::Converged:
+      return "converged";
+    default:
+      return std::string(to_string(s));
+  }
+}
+
+template <class Source>
+void train(SaeTrainArgs& a, Source& source, std::int64_t rows_per_pass) {
+  const SaeOptions options = make_options(a);
+  OutputSet outputs;
+  if (a.checkpoint_every > 0) {
+    outputs.directory(a.out);  // checkpoints live in the model directory
+    write_text((fs::path(a.out) / checkpoint_args_file).string(), args_json(a).dump(2) + "\n");
+  }
   SparseAutoencoder<float> sae(options);
-  const SaeResult result = sae.fit(source);
+  if (!a.resume.empty()) {
+    try {
+      sae.load_checkpoint((fs::path(a.resume) / checkpoint_file).string());
+    } catch (const hilm::io_error& e) {
+      throw bad_input("", e.what());
+    }
+  }
+  SaeResult result;
+  try {
+    result = sae.fit(source);
+  } catch (const hilm::invalid_argument& e) {
+    throw bad_input(a.data.path, e.what());  // e.g. a non-finite value met while streaming
+  }
   if (result.status == FitStatus::NumericalIssue) throw numerical_failure(result.message);
-  make_output_dir(a.out);
-  save_saelens(sae.weights(), a.out);
+
   nlohmann::json out = metrics_json(result.metrics);
   out["architecture"] = a.arch;
   out["d_in"] = sae.weights().d_in();
   out["d_sae"] = sae.weights().d_sae();
   if (options.topk_family()) out["k"] = options.k;
-  out["status"] = std::string(to_string(result.status));
+  out["status"] = status_name(result.status);
   out["steps"] = result.steps;
   out["rows_seen"] = result.rows;
-  out["epochs"] = result.epochs;
+  if (rows_per_pass <= 0) rows_per_pass = result.rows_per_pass;
+  out["rows_per_pass"] = rows_per_pass;
+  out["epochs"] = rows_per_pass > 0 ? result.rows / rows_per_pass : result.epochs;
+  out["passes"] = rows_per_pass > 0
+                      ? static_cast<double>(result.rows) / static_cast<double>(rows_per_pass)
+                      : static_cast<double>(result.epochs);
   out["rows_per_second"] =
       result.train_seconds > 0 ? static_cast<double>(result.rows) / result.train_seconds : 0.0;
   out["model"] = a.out;
-  print_json(out, result.elapsed_seconds);
+  out["resumed"] = !a.resume.empty();
+  const SaeWeights<float> weights = sae.weights();
+  const std::string dir = a.out;
+  const bool had_checkpoints = a.checkpoint_every > 0;
+  outputs.on_commit([weights, dir, had_checkpoints] {
+    try {
+      save_saelens(weights, dir);
+    } catch (const hilm::io_error& e) {
+      throw bad_input("", e.what());
+    }
+    if (had_checkpoints) {  // training completed: the recovery state is no longer needed
+      std::error_code ignored;
+      fs::remove(fs::path(dir) / checkpoint_file, ignored);
+      fs::remove(fs::path(dir) / checkpoint_args_file, ignored);
+    }
+  });
+  finish(outputs, std::move(out), result.elapsed_seconds);
+}
+
+void run_train(SaeTrainArgs& a) {
+  a.l1_set = a.given.at("--l1")->count() > 0;
+  if (!a.resume.empty()) merge_checkpoint_args(a);
+  if (a.data.path.empty()) throw usage_error("sae train: --data is required (or --resume DIR)");
+  if (a.out.empty()) throw usage_error("sae train: --out is required (or --resume DIR)");
+  if (a.latents < 1) throw usage_error("sae train: --latents is required (or --resume DIR)");
+  const std::string& path = a.data.path;
+  if (is_npy(path)) {
+    require_regular_file(path);
+    if (!a.data.tensor.empty()) {
+      throw usage_error("--tensor applies to .safetensors data only (" + path + ")");
+    }
+    NpyFileSource<float> source(path, {.check_finite = true});
+    if (source.size() < 1) throw bad_input(path, "has 0 rows; training needs at least 1");
+    train(a, source, static_cast<std::int64_t>(source.size()));
+  } else {
+    const RowMatrix<float> x = load_matrix_f32(a.data);
+    require_rows(x, path, 1, "training");
+    MatrixSource<float> source(x);
+    train(a, source, static_cast<std::int64_t>(x.rows()));
+  }
 }
 
 void setup_sae(CLI::App& root) {
@@ -106,79 +308,112 @@ void setup_sae(CLI::App& root) {
   auto t = std::make_shared<SaeTrainArgs>();
   auto* train_cmd =
       sae->add_subcommand("train", "Train a sparse autoencoder; save it (SAELens layout)");
-  train_cmd->add_option("--data", t->data, "Activations, n × d (.npy, memory-mapped, or text)")
-      ->required();
-  train_cmd->add_option("--arch", t->arch, "topk | batchtopk | relu | jumprelu")
-      ->capture_default_str();
-  train_cmd->add_option("--latents", t->latents, "Number of latents m")->required();
-  train_cmd->add_option("--k", t->k, "Active latents per row (topk, batchtopk)")
-      ->capture_default_str();
-  train_cmd->add_option("--l1", t->l1, "Sparsity coefficient (relu: L1, jumprelu: L0)");
-  train_cmd->add_option("--epochs", t->epochs, "Passes over the data (when --steps is 0)")
-      ->capture_default_str();
-  train_cmd->add_option("--steps", t->steps, "Optimiser steps (0: from --epochs)")
-      ->capture_default_str();
-  train_cmd->add_option("--batch", t->batch, "Rows per step")->capture_default_str();
-  train_cmd->add_option("--lr", t->lr, "Adam learning rate (0: 2e-4/sqrt(m/2^14))")
-      ->capture_default_str();
-  train_cmd->add_option("--seed", t->seed, "Random seed")->capture_default_str();
-  train_cmd->add_option("--auxk", t->auxk, "AuxK latents per row (-1: d/2)")->capture_default_str();
-  train_cmd
-      ->add_option("--dead-after", t->dead_after, "Rows without firing before a latent is dead")
-      ->capture_default_str();
-  train_cmd
-      ->add_option("--shuffle-buffer", t->buffer, "Rows in the shuffle buffer (0: no shuffling)")
-      ->capture_default_str();
-  train_cmd->add_option("--matryoshka", t->matryoshka, "Matryoshka prefix sizes, e.g. 64,256,1024");
-  train_cmd->add_option("--out", t->out, "Model directory")->required();
-  train_cmd->callback([t] {
-    if (is_npy(t->data)) {
-      NpyFileSource<float> source(t->data, {.check_finite = true});
-      train(*t, source);
-    } else {
-      const RowMatrix<float> x = load_matrix_f32(t->data);
-      MatrixSource<float> source(x);
-      train(*t, source);
-    }
-  });
+  add_data_option(train_cmd, t->data,
+                  "Activations, n × d (.npy memory-mapped, .safetensors, or delimited text)",
+                  false);
+  auto& given = t->given;
+  given["--data"] = train_cmd->get_option("--data");
+  given["--tensor"] = train_cmd->get_option("--tensor");
+  given["--arch"] = train_cmd->add_option("--arch", t->arch, "topk | batchtopk | relu | jumprelu")
+                        ->check(CLI::IsMember({"topk", "batchtopk", "relu", "jumprelu"}))
+                        ->capture_default_str();
+  given["--latents"] =
+      train_cmd->add_option("--latents", t->latents, "Number of latents m")->check(integer_from(1));
+  given["--k"] = train_cmd->add_option("--k", t->k, "Active latents per row (topk, batchtopk)")
+                     ->check(integer_from(1))
+                     ->capture_default_str();
+  given["--l1"] = train_cmd
+                      ->add_option("--l1", t->l1,
+                                   "Sparsity coefficient (relu: L1, jumprelu: L0; default: the "
+                                   "architecture's, see docs/sae.md)")
+                      ->check(nonnegative_real());
+  given["--epochs"] =
+      train_cmd->add_option("--epochs", t->epochs, "Passes over the data (when --steps is 0)")
+          ->check(integer_from(1))
+          ->capture_default_str();
+  given["--steps"] =
+      train_cmd->add_option("--steps", t->steps, "Optimiser steps (0: from --epochs)")
+          ->check(integer_from(0))
+          ->capture_default_str();
+  given["--batch"] = train_cmd->add_option("--batch", t->batch, "Rows per step")
+                         ->check(integer_from(1))
+                         ->capture_default_str();
+  given["--lr"] = train_cmd->add_option("--lr", t->lr, "Adam learning rate (0: 2e-4/sqrt(m/2^14))")
+                      ->check(nonnegative_real())
+                      ->capture_default_str();
+  given["--seed"] = train_cmd->add_option("--seed", t->seed, "Random seed")->capture_default_str();
+  given["--auxk"] = train_cmd->add_option("--auxk", t->auxk, "AuxK latents per row (-1: d/2)")
+                        ->check(integer_from(-1))
+                        ->capture_default_str();
+  given["--dead-after"] =
+      train_cmd
+          ->add_option("--dead-after", t->dead_after, "Rows without firing before a latent is dead")
+          ->check(integer_from(1))
+          ->capture_default_str();
+  given["--shuffle-buffer"] = train_cmd
+                                  ->add_option("--shuffle-buffer", t->buffer,
+                                               "Rows in the shuffle buffer (0: no shuffling)")
+                                  ->check(integer_from(0))
+                                  ->capture_default_str();
+  given["--matryoshka"] = train_cmd->add_option("--matryoshka", t->matryoshka,
+                                                "Matryoshka prefix sizes, e.g. 64,256,1024");
+  given["--checkpoint-every"] =
+      train_cmd
+          ->add_option("--checkpoint-every", t->checkpoint_every,
+                       "Write the training state to OUT/checkpoint.hilm every N steps (0: never); "
+                       "removed when training completes")
+          ->check(integer_from(0))
+          ->capture_default_str();
+  train_cmd->add_option("--resume", t->resume,
+                        "Continue from DIR/checkpoint.hilm; flags not given are read from "
+                        "DIR/checkpoint.json, flags given must agree; --out defaults to DIR");
+  train_cmd->add_option("--out", t->out, "Model directory (written as one unit)");
+  train_cmd->callback([t] { run_train(*t); });
 
   auto e = std::make_shared<SaeModelArgs>();
   auto* encode_cmd = sae->add_subcommand("encode", "Latent codes of data (n × d_sae .npy)");
   encode_cmd->add_option("--model", e->model, "Model directory (SAELens or sparsify layout)")
       ->required();
-  encode_cmd->add_option("--data", e->data, "Inputs, n × d")->required();
+  add_data_option(encode_cmd, e->data, "Inputs, n × d (.npy, .safetensors or delimited text)");
   encode_cmd->add_option("--out", e->out, "Output .npy (float32, n × d_sae)")->required();
-  encode_cmd->add_option("--batch", e->batch, "Rows per batch")->capture_default_str();
+  encode_cmd->add_option("--batch", e->batch, "Rows per batch")
+      ->check(integer_from(1))
+      ->capture_default_str();
   encode_cmd->callback([e] {
     const RowMatrix<float> x = load_matrix_f32(e->data);
-    const SaeWeights<float> w = load_model(e->model, x.cols(), e->data);
+    const SaeWeights<float> w = load_model(e->model, x.cols(), e->data.path);
+    OutputSet outputs;
+    const std::string out_path = outputs.file(e->out);
     Stopwatch clock;
     RowMatrix<float> z(x.rows(), w.d_sae());
-    const Index step = std::max<Index>(1, e->batch);
-    for (Index r = 0; r < x.rows(); r += step) {
-      const Index n = std::min(step, x.rows() - r);
+    for (Index r = 0; r < x.rows(); r += e->batch) {
+      const Index n = std::min(e->batch, x.rows() - r);
       z.middleRows(r, n) = sae_encode(w, x.middleRows(r, n));
     }
     const double seconds = clock.seconds();
-    io::write_npy(e->out, z);
+    write_result_npy(out_path, e->out, z);
     const double l0 = x.rows() > 0 ? static_cast<double>((z.array() != 0.0f).count()) /
                                          static_cast<double>(x.rows())
                                    : 0.0;
-    print_json({{"rows", x.rows()}, {"d_sae", w.d_sae()}, {"l0", l0}, {"out", e->out}}, seconds);
+    finish(outputs, {{"rows", x.rows()}, {"d_sae", w.d_sae()}, {"l0", l0}, {"out", e->out}},
+           seconds);
   });
 
   auto v = std::make_shared<SaeModelArgs>();
   auto* eval_cmd = sae->add_subcommand("eval", "Reconstruction and sparsity metrics of a model");
   eval_cmd->add_option("--model", v->model, "Model directory (SAELens or sparsify layout)")
       ->required();
-  eval_cmd->add_option("--data", v->data, "Inputs, n × d")->required();
-  eval_cmd->add_option("--batch", v->batch, "Rows per batch")->capture_default_str();
+  add_data_option(eval_cmd, v->data, "Inputs, n × d (.npy, .safetensors or delimited text)");
+  eval_cmd->add_option("--batch", v->batch, "Rows per batch")
+      ->check(integer_from(1))
+      ->capture_default_str();
   eval_cmd->callback([v] {
     const RowMatrix<float> x = load_matrix_f32(v->data);
-    const SaeWeights<float> w = load_model(v->model, x.cols(), v->data);
+    require_rows(x, v->data.path, 1, "evaluation");
+    const SaeWeights<float> w = load_model(v->model, x.cols(), v->data.path);
     Stopwatch clock;
     MatrixSource<float> source(x);
-    const SaeMetrics m = evaluate_sae(w, source, std::max<Index>(1, v->batch));
+    const SaeMetrics m = evaluate_sae(w, source, v->batch);
     print_json(metrics_json(m), clock.seconds());
   });
 }

@@ -15,7 +15,7 @@ namespace hilm::cli {
 namespace {
 
 struct SpaArgs {
-  std::string data;
+  DataInput data;
   Index rank = 0;
   std::string method = "spa";
   bool precondition = false;
@@ -24,22 +24,25 @@ struct SpaArgs {
 void setup_spa(CLI::App& root) {
   auto* cmd = root.add_subcommand("spa", "Separable NMF: anchor columns by SPA or SNPA");
   auto args = std::make_shared<SpaArgs>();
-  cmd->add_option("--data", args->data, "data file (.npy or delimited text), non-negative")
-      ->required();
-  cmd->add_option("--rank", args->rank, "number of anchors")->required();
+  add_data_option(cmd, args->data,
+                  "data file (.npy, .safetensors or delimited text), non-negative");
+  cmd->add_option("--rank", args->rank, "number of anchors")->required()->check(integer_from(1));
   cmd->add_option("--method", args->method, "spa (default) or snpa (more robust to noise)")
       ->check(CLI::IsMember({"spa", "snpa"}));
   cmd->add_flag("--precondition", args->precondition,
                 "whiten by the rank-R truncated SVD first (robust to ill-conditioning)");
   cmd->callback([args] {
     const RowMatrix<double> x = load_matrix(args->data);
-    if (x.rows() == 0 || x.cols() == 0) throw bad_input(args->data, "the data matrix is empty");
+    if (x.rows() == 0 || x.cols() == 0) {
+      throw bad_input(args->data.path, "the data matrix is empty");
+    }
     for (Index i = 0; i < x.rows(); ++i) {
       for (Index j = 0; j < x.cols(); ++j) {
         if (x(i, j) < 0) {
-          throw bad_input(args->data, "negative value " + std::to_string(x(i, j)) + " at row " +
-                                          std::to_string(i) + ", column " + std::to_string(j) +
-                                          " (separable NMF needs non-negative data)");
+          throw bad_input(args->data.path, "negative value " + std::to_string(x(i, j)) +
+                                               " at row " + std::to_string(i) + ", column " +
+                                               std::to_string(j) +
+                                               " (separable NMF needs non-negative data)");
         }
       }
     }

@@ -3,6 +3,8 @@
 // the steered inputs to a .npy file and prints the side effects. docs/steer.md describes it.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +20,8 @@ namespace hilm::cli {
 namespace {
 
 struct SteerArgs {
-  std::string model, data, out, mode;
+  DataInput data;
+  std::string model, out, mode;
   Index latent = -1;
   double value = std::nan("");
   bool no_preserve_error = false;
@@ -33,16 +36,20 @@ void run_steer(const SteerArgs& a) {
   if (needs_value && std::isnan(a.value)) {
     throw usage_error("--value is required with --mode " + a.mode);
   }
-  if (!std::isnan(a.value) && !std::isfinite(a.value)) {
-    throw usage_error("--value must be finite");
+  if (needs_value && std::abs(a.value) > static_cast<double>(std::numeric_limits<float>::max())) {
+    throw usage_error("--value must fit the model's float32 arithmetic (|value| <= 3.4e38), got " +
+                      std::to_string(a.value));
   }
-  if (a.latent < 0) throw usage_error("--latent must be >= 0, got " + std::to_string(a.latent));
   const RowMatrix<float> x = load_matrix_f32(a.data);
+  require_rows(x, a.data.path, 1, "steering");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(a.model, ec))
+    throw bad_input(a.model, "no such model directory");
   const SaeWeights<float> w = load_sae<float>(a.model);
   if (w.d_in() != x.cols()) {
-    throw bad_input(a.data, "the data have d = " + std::to_string(x.cols()) +
-                                " columns but the model's d_in is " + std::to_string(w.d_in()) +
-                                " (" + a.model + ")");
+    throw bad_input(a.data.path, "the data have d = " + std::to_string(x.cols()) +
+                                     " columns but the model's d_in is " +
+                                     std::to_string(w.d_in()) + " (" + a.model + ")");
   }
   if (a.latent >= w.d_sae()) {
     throw usage_error("--latent " + std::to_string(a.latent) + " is out of range: the model has " +
@@ -52,13 +59,15 @@ void run_steer(const SteerArgs& a) {
       {.latent = a.latent, .mode = *mode, .value = needs_value ? a.value : 0.0}};
   steer::SteerOptions options;
   options.preserve_error = !a.no_preserve_error;
-  options.batch_rows = std::max<Index>(1, a.batch);
+  options.batch_rows = a.batch;
+  OutputSet outputs;
+  const std::string out_path = outputs.file(a.out);
 
   Stopwatch clock;
   const auto result = steer::intervene(w, x, edits, options);
   const auto report = steer::side_effects(w, x, result.x, edits, options.batch_rows);
   const double seconds = clock.seconds();
-  io::write_npy(a.out, result.x);
+  write_result_npy(out_path, "steer: the steered data " + a.out, result.x);
 
   const auto& row = report.rows[static_cast<std::size_t>(a.latent)];
   nlohmann::json out;
@@ -82,7 +91,7 @@ void run_steer(const SteerArgs& a) {
   out["edited_input_energy"] = row.input_energy;
   out["side_effects"] = nlohmann::json::parse(steer::format_json(report, a.report_rows));
   out["out"] = a.out;
-  print_json(out, seconds);
+  finish(outputs, std::move(out), seconds);
 }
 
 void setup_steer(CLI::App& root) {
@@ -90,20 +99,28 @@ void setup_steer(CLI::App& root) {
   auto* cmd = root.add_subcommand(
       "steer", "Edit one SAE latent on every row (error preserving); write the steered inputs");
   cmd->add_option("--model", a->model, "Model directory (SAELens or sparsify layout)")->required();
-  cmd->add_option("--data", a->data, "Inputs, n × d (.npy or delimited text)")->required();
-  cmd->add_option("--latent", a->latent, "Latent to edit (0-based)")->required();
-  cmd->add_option("--mode", a->mode, "ablate | scale | clamp | add")->required();
+  add_data_option(cmd, a->data, "Inputs, n × d (.npy, .safetensors or delimited text)");
+  cmd->add_option("--latent", a->latent, "Latent to edit (0-based)")
+      ->required()
+      ->check(integer_from(0));
+  cmd->add_option("--mode", a->mode, "ablate | scale | clamp | add")
+      ->required()
+      ->check(CLI::IsMember({"ablate", "scale", "clamp", "add"}));
   cmd->add_option("--value", a->value,
                   "Factor (scale), target code (clamp) or amount along the decoder direction "
-                  "(add); not used by ablate");
+                  "(add); not used by ablate")
+      ->check(finite_real());
   cmd->add_option("--out", a->out, "Output .npy (float32, n × d)")->required();
   cmd->add_flag("--no-preserve-error", a->no_preserve_error,
                 "Output decode(z') instead of decode(z') + (x − decode(z))");
   cmd->add_option("--report-rows", a->report_rows,
                   "Latents listed in side_effects.rows (edited first, then the largest side "
                   "effects; -1: all)")
+      ->check(integer_from(-1))
       ->capture_default_str();
-  cmd->add_option("--batch", a->batch, "Rows per batch")->capture_default_str();
+  cmd->add_option("--batch", a->batch, "Rows per batch")
+      ->check(integer_from(1))
+      ->capture_default_str();
   cmd->callback([a] { run_steer(*a); });
 }
 

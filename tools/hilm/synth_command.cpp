@@ -51,6 +51,7 @@ struct SynthArgs {
   double weight_low = -10, weight_high = 10;
   bool random_sign = false;
   std::string noise_distribution = "gaussian";
+  OutputSet* outputs = nullptr;  // where the files are staged (set by the callback)
 };
 
 std::vector<Index> parse_widths(const std::string& text, std::vector<Index> fallback) {
@@ -62,17 +63,20 @@ std::vector<Index> parse_widths(const std::string& text, std::vector<Index> fall
   return list;
 }
 
-std::string path_in(const std::string& dir, const std::string& name) { return dir + "/" + name; }
+/// The staged (temporary) path of output file `name` in --out.
+std::string path_in(const SynthArgs& a, const std::string& name) {
+  return a.outputs->file(a.out + "/" + name);
+}
 
 /// Writes a real matrix as float32 or float64 according to --dtype.
 template <class Derived>
 void write_real(const SynthArgs& a, const std::string& name, const Eigen::MatrixBase<Derived>& m,
                 nlohmann::json& files) {
-  const std::string path = path_in(a.out, name);
+  const std::string path = path_in(a, name);
   if (a.dtype == "float64") {
-    io::write_npy(path, m.template cast<double>());
+    write_result_npy(path, "synth: " + name, RowMatrix<double>(m.template cast<double>()));
   } else {
-    io::write_npy(path, m.template cast<float>());
+    write_result_npy(path, "synth: " + name, RowMatrix<float>(m.template cast<float>()));
   }
   files.push_back(name);
 }
@@ -80,7 +84,7 @@ void write_real(const SynthArgs& a, const std::string& name, const Eigen::Matrix
 template <class Derived>
 void write_exact(const SynthArgs& a, const std::string& name, const Eigen::MatrixBase<Derived>& m,
                  nlohmann::json& files) {
-  io::write_npy(path_in(a.out, name), m);
+  io::write_npy(path_in(a, name), m);
   files.push_back(name);
 }
 
@@ -339,60 +343,87 @@ void setup_synth(CLI::App& root) {
   cmd->add_option("--out", a->out, "Output directory (created if missing)")->required();
   cmd->add_option("--seed", a->seed, "Random seed (default 0)");
   cmd->add_option("--samples", a->samples,
-                  "Rows (defaults: 50000 sparse-linear, 10000 selection/discrete, 5000 linear)");
+                  "Rows (defaults: 50000 sparse-linear, 10000 selection/discrete, 5000 linear)")
+      ->check(integer_from(1));
   cmd->add_option("--dtype", a->dtype, "Real arrays as float32 (default) or float64")
       ->check(CLI::IsMember({"float32", "float64"}));
   cmd->add_option("--features", a->features,
-                  "Width of x (defaults: 64 sparse-linear/selection, 10 discrete --continuous)");
-  cmd->add_option("--latents", a->latents, "sparse-linear: latents m (default 32)");
-  cmd->add_option("--active", a->active, "sparse-linear: active latents per sample (default 3)");
-  cmd->add_option("--rate", a->rate, "sparse-linear: Bernoulli activity rate instead of --active");
-  cmd->add_option("--value-min", a->value_min, "Lower end of active values (default 0.5)");
-  cmd->add_option("--value-max", a->value_max, "Upper end of active values (default 1.5)");
+                  "Width of x (defaults: 64 sparse-linear/selection, 10 discrete --continuous)")
+      ->check(integer_from(1));
+  cmd->add_option("--latents", a->latents, "sparse-linear: latents m (default 32)")
+      ->check(integer_from(1));
+  cmd->add_option("--active", a->active, "sparse-linear: active latents per sample (default 3)")
+      ->check(integer_from(1));
+  cmd->add_option("--rate", a->rate, "sparse-linear: Bernoulli activity rate instead of --active")
+      ->check(real_in(0.0, 1.0));
+  cmd->add_option("--value-min", a->value_min, "Lower end of active values (default 0.5)")
+      ->check(finite_real());
+  cmd->add_option("--value-max", a->value_max, "Upper end of active values (default 1.5)")
+      ->check(finite_real());
   cmd->add_option("--noise", a->noise,
-                  "Noise sd on x (linear-latent-hierarchy: node noise sd, default 1)");
-  cmd->add_option("--max-coherence", a->max_coherence, "sparse-linear: max |cos| between atoms");
+                  "Noise sd on x (linear-latent-hierarchy: node noise sd, default 1)")
+      ->check(nonnegative_real());
+  cmd->add_option("--max-coherence", a->max_coherence, "sparse-linear: max |cos| between atoms")
+      ->check(real_in(0.0, 1.0, true, false));
   cmd->add_flag("--dense", a->dense, "sparse-linear: dense codes (negative control)");
   cmd->add_flag("--gaussian-dense", a->gaussian_dense, "sparse-linear: dense N(0,1) codes");
   cmd->add_option("--widths", a->widths,
                   "Nodes per level, comma-separated: selection-hierarchy bottom first (default "
                   "20,6); discrete/linear hierarchies latents top first (default 2,6 / 2,4)");
-  cmd->add_option("--fan-in-min", a->fan_in_min, "selection: min parents per concept (2)");
-  cmd->add_option("--fan-in-max", a->fan_in_max, "selection: max parents per concept (3)");
+  cmd->add_option("--fan-in-min", a->fan_in_min, "selection: min parents per concept (2)")
+      ->check(integer_from(1));
+  cmd->add_option("--fan-in-max", a->fan_in_max, "selection: max parents per concept (3)")
+      ->check(integer_from(1));
   cmd->add_flag("--disjoint", a->disjoint, "selection: disjoint parent sets per level");
   cmd->add_option("--function", a->function, "selection: and | or | threshold | mixed")
       ->check(CLI::IsMember({"and", "or", "threshold", "mixed"}));
   cmd->add_option("--selection", a->selection, "selection: none | keep | weight")
       ->check(CLI::IsMember({"none", "keep", "weight"}));
   cmd->add_option("--selection-min-active", a->selection_min_active,
-                  "selection keep: min active top concepts (1)");
-  cmd->add_option("--selection-strength", a->selection_strength, "selection weight: strength (2)");
-  cmd->add_option("--concept-rate", a->concept_rate, "selection: level-1 activity rate (0.25)");
+                  "selection keep: min active top concepts (1)")
+      ->check(integer_from(0));
+  cmd->add_option("--selection-strength", a->selection_strength, "selection weight: strength (2)")
+      ->check(nonnegative_real());
+  cmd->add_option("--concept-rate", a->concept_rate, "selection: level-1 activity rate (0.25)")
+      ->check(real_in(0.0, 1.0, true, true));
   cmd->add_option("--observation", a->observation, "selection: linear | mlp")
       ->check(CLI::IsMember({"linear", "mlp"}));
   cmd->add_option("--observed-per-leaf", a->observed_per_leaf,
-                  "hierarchies: observed children per bottom latent (2 discrete, 3 linear)");
-  cmd->add_option("--max-parents", a->max_parents, "hierarchies: parents per latent (1 = tree)");
+                  "hierarchies: observed children per bottom latent (2 discrete, 3 linear)")
+      ->check(integer_from(1));
+  cmd->add_option("--max-parents", a->max_parents, "hierarchies: parents per latent (1 = tree)")
+      ->check(integer_from(1));
   cmd->add_option("--skip-probability", a->skip_probability,
-                  "hierarchies: chance of an extra parent two levels up");
-  cmd->add_option("--latent-cardinality", a->latent_cardinality, "discrete: latent states (2)");
+                  "hierarchies: chance of an extra parent two levels up")
+      ->check(real_in(0.0, 1.0));
+  cmd->add_option("--latent-cardinality", a->latent_cardinality, "discrete: latent states (2)")
+      ->check(integer_in(2, 64));
   cmd->add_option("--observed-cardinality", a->observed_cardinality,
-                  "discrete: observed states (3)");
-  cmd->add_option("--dirichlet-alpha", a->dirichlet_alpha, "discrete: CPT concentration (1)");
+                  "discrete: observed states (3)")
+      ->check(integer_in(2, 64));
+  cmd->add_option("--dirichlet-alpha", a->dirichlet_alpha, "discrete: CPT concentration (1)")
+      ->check(positive_real());
   cmd->add_option("--min-singular-ratio", a->min_singular_ratio,
-                  "discrete: full-rank check sigma_min/sigma_max (0.05)");
+                  "discrete: full-rank check sigma_min/sigma_max (0.05)")
+      ->check(real_in(0.0, 1.0, false, true));
   cmd->add_flag("--continuous", a->continuous, "discrete: also write x = g(d, c)");
-  cmd->add_option("--exogenous", a->exogenous, "discrete --continuous: width of c (2)");
-  cmd->add_option("--separation", a->separation, "discrete --continuous: one-hot scale (3)");
-  cmd->add_option("--weight-low", a->weight_low, "linear: lower weight bound (-10)");
-  cmd->add_option("--weight-high", a->weight_high, "linear: upper weight bound (10)");
+  cmd->add_option("--exogenous", a->exogenous, "discrete --continuous: width of c (2)")
+      ->check(integer_from(1));
+  cmd->add_option("--separation", a->separation, "discrete --continuous: one-hot scale (3)")
+      ->check(nonnegative_real());
+  cmd->add_option("--weight-low", a->weight_low, "linear: lower weight bound (-10)")
+      ->check(finite_real());
+  cmd->add_option("--weight-high", a->weight_high, "linear: upper weight bound (10)")
+      ->check(finite_real());
   cmd->add_flag("--random-sign", a->random_sign,
                 "linear: multiply weights by a random sign (use with 0.5..1.5)");
   cmd->add_option("--noise-distribution", a->noise_distribution,
                   "linear: gaussian | uniform | laplace | exponential")
       ->check(CLI::IsMember({"gaussian", "uniform", "laplace", "exponential"}));
   cmd->callback([a] {
-    make_output_dir(a->out);
+    OutputSet outputs;
+    outputs.directory(a->out);
+    a->outputs = &outputs;
     nlohmann::json truth{{"kind", a->kind}, {"seed", a->seed}, {"dtype", a->dtype}};
     nlohmann::json files = nlohmann::json::array();
     double elapsed = 0;
@@ -406,9 +437,10 @@ void setup_synth(CLI::App& root) {
       elapsed = run_linear(*a, truth, files);
     }
     truth["files"] = files;
-    write_text(path_in(a->out, "truth.json"), truth.dump(2) + "\n");
+    require_finite_json(truth, "synth: truth.json");
+    write_text(path_in(*a, "truth.json"), truth.dump(2) + "\n");
     files.push_back("truth.json");
-    print_json({{"kind", a->kind}, {"out", a->out}, {"files", files}}, elapsed);
+    finish(outputs, {{"kind", a->kind}, {"out", a->out}, {"files", files}}, elapsed);
   });
 }
 
