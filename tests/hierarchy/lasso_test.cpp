@@ -31,12 +31,12 @@ Matrix<double> gaussian(Index n, Index p, hilm::Random& rng) {
 }
 
 // A planted sparse model: y = 2 x3 − 1.5 x7 + 0.5 noise, columns with different scales.
-struct Planted {
+struct PlantedRegression {
   Matrix<double> x;
   Vector<double> y;
 };
-Planted planted(Index n, hilm::Random& rng) {
-  Planted d;
+PlantedRegression planted(Index n, hilm::Random& rng) {
+  PlantedRegression d;
   d.x = gaussian(n, 12, rng);
   for (Index j = 0; j < 12; ++j) d.x.col(j) *= 0.5 + 0.25 * static_cast<double>(j);
   d.y = 2.0 * d.x.col(3) / 1.25 - 1.5 * d.x.col(7) / 2.25;

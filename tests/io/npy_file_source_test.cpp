@@ -30,7 +30,7 @@ static_assert(hilm::SeekableActivationSource<NpyFileSource<double>>);
 static_assert(!std::is_copy_constructible_v<NpyFileSource<float>>);
 static_assert(std::is_nothrow_move_constructible_v<NpyFileSource<float>>);
 
-std::string fixture(const std::string& name) {
+std::string npy_fixture(const std::string& name) {
   return std::string(HILM_TEST_DATA_DIR) + "/npy/" + name;
 }
 
@@ -161,7 +161,7 @@ TEMPLATE_TEST_CASE("npy source: streams exactly the file's rows", "[sources][npy
 }
 
 TEST_CASE("npy source: rewind, seek and the sticky end of a pass", "[sources][npy]") {
-  const std::string path = fixture("grid_float64_C_le.npy");
+  const std::string path = npy_fixture("grid_float64_C_le.npy");
   const RowMatrix<double> expected = hilm::io::read_npy<double>(path);
   NpyFileSource<double> source(path);
   RowMatrix<double> buffer(2, 4);
@@ -191,7 +191,7 @@ TEST_CASE("npy source: rewind, seek and the sticky end of a pass", "[sources][np
   CHECK(buffer == expected.topRows(2));
   CHECK(source.size() == 0);  // NOLINT(bugprone-use-after-move): documented moved-from state
   CHECK(source.read(buffer) == 0);
-  NpyFileSource<double> other(fixture("grid_float64_F_be.npy"));
+  NpyFileSource<double> other(npy_fixture("grid_float64_F_be.npy"));
   other = std::move(moved);
   CHECK(other.read(buffer) == 1);
   CHECK(buffer.row(0) == expected.row(2));
@@ -199,7 +199,7 @@ TEST_CASE("npy source: rewind, seek and the sticky end of a pass", "[sources][np
 
 TEST_CASE("npy source: conversion, 1-d files and errors", "[sources][npy]") {
   // float64 → float rounds (as read_npy does); out-of-range values fail when read.
-  const std::string inexact = fixture("float64_inexact_in_float32.npy");
+  const std::string inexact = npy_fixture("float64_inexact_in_float32.npy");
   NpyFileSource<float> narrow(inexact);
   CHECK(narrow.dim() == 1);  // a 1-d array is n × 1
   CHECK(stream_all(narrow, 4) == hilm::io::read_npy<float>(inexact));
@@ -208,7 +208,7 @@ TEST_CASE("npy source: conversion, 1-d files and errors", "[sources][npy]") {
   CHECK_THROWS_AS(exact.read(one), hilm::io_error);
   CHECK(exact.position() == 0);  // unchanged after an error
 
-  const std::string range = fixture("float64_out_of_float32_range.npy");
+  const std::string range = npy_fixture("float64_out_of_float32_range.npy");
   NpyFileSource<float> out_of_range(range);
   try {
     (void)out_of_range.read(one);
@@ -217,16 +217,16 @@ TEST_CASE("npy source: conversion, 1-d files and errors", "[sources][npy]") {
     CHECK(e.path() == range);
   }
   // Integer files convert exactly; the int64 beyond 2^53 cannot feed a double source.
-  NpyFileSource<double> big(fixture("int64_beyond_2p53.npy"));
+  NpyFileSource<double> big(npy_fixture("int64_beyond_2p53.npy"));
   RowMatrix<double> four(4, 1);
   CHECK_THROWS_AS(big.read(four), hilm::io_error);
-  NpyFileSource<float> ints(fixture("vector_1d_int32.npy"));
+  NpyFileSource<float> ints(npy_fixture("vector_1d_int32.npy"));
   RowMatrix<float> five(5, 1);
   CHECK(ints.read(five) == 5);
   CHECK(five(4, 0) == 50.0f);
 
   // Empty arrays: a pass of zero rows.
-  NpyFileSource<float> empty(fixture("empty_0x3_float32.npy"));
+  NpyFileSource<float> empty(npy_fixture("empty_0x3_float32.npy"));
   CHECK(empty.size() == 0);
   CHECK(empty.dim() == 3);
   RowMatrix<float> three(2, 3);
@@ -235,7 +235,7 @@ TEST_CASE("npy source: conversion, 1-d files and errors", "[sources][npy]") {
   // Construction validates the file and names it.
   for (const std::string name : {"three_d_float32.npy", "scalar_0d_float64.npy",
                                  "unsupported_complex64.npy", "does_not_exist.npy"}) {
-    const std::string path = fixture(name);
+    const std::string path = npy_fixture(name);
     INFO(name);
     try {
       NpyFileSource<float> bad(path);
@@ -256,7 +256,7 @@ TEST_CASE("npy source: conversion, 1-d files and errors", "[sources][npy]") {
 }
 
 TEST_CASE("npy source: check_finite names the row and column", "[sources][npy]") {
-  const std::string path = fixture("nonfinite_float32.npy");  // 4 × 3, NaN at (2, 1)
+  const std::string path = npy_fixture("nonfinite_float32.npy");  // 4 × 3, NaN at (2, 1)
   NpyFileSource<float> lenient(path);
   RowMatrix<float> all(4, 3);
   CHECK(lenient.read(all) == 4);

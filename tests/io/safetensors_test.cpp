@@ -25,7 +25,7 @@ using hilm::io::DType;
 using hilm::io::SafetensorsFile;
 using hilm::io::SafetensorsWriter;
 
-std::vector<std::byte> to_bytes(const std::string& s) {
+std::vector<std::byte> bytes_of(const std::string& s) {
   std::vector<std::byte> out(s.size());
   if (!s.empty()) std::memcpy(out.data(), s.data(), s.size());  // memcpy(nullptr, ...) is UB
   return out;
@@ -44,11 +44,11 @@ std::vector<std::byte> make_file(const std::string& header, std::size_t data_byt
   for (int i = 0; i < 8; ++i) out += static_cast<char>((len >> (8 * i)) & 0xFF);
   out += header;
   out.append(data_bytes, '\0');
-  return to_bytes(out);
+  return bytes_of(out);
 }
 
 // The io_error message of `f()`, or a failed check if it does not throw io_error.
-std::string io_error_of(const std::function<void()>& f) {
+std::string safetensors_error_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const hilm::io_error& e) {
@@ -68,7 +68,7 @@ std::string invalid_argument_of(const std::function<void()>& f) {
   return {};
 }
 
-bool contains(const std::string& haystack, const std::string& needle) {
+bool has_text(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
@@ -79,7 +79,7 @@ std::string fixture() {
 std::vector<std::byte> read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return to_bytes(s);
+  return bytes_of(s);
 }
 
 }  // namespace
@@ -117,9 +117,9 @@ TEST_CASE("safetensors: reads the Python-written fixture exactly", "[io][safeten
     CHECK(m(1, 1) == 0.0);
     CHECK(std::signbit(m(1, 1)));
     CHECK(m(1, 2) == 1.0 / 3.0);
-    const auto msg = io_error_of([&] { (void)file.matrix<float>("f64"); });
-    CHECK(contains(msg, fixture()));
-    CHECK(contains(msg, "'f64'"));
+    const auto msg = safetensors_error_of([&] { (void)file.matrix<float>("f64"); });
+    CHECK(has_text(msg, fixture()));
+    CHECK(has_text(msg, "'f64'"));
   }
   SECTION("float16 (1-d → column)") {
     const auto m = file.matrix<float>("f16");
@@ -158,8 +158,8 @@ TEST_CASE("safetensors: reads the Python-written fixture exactly", "[io][safeten
     CHECK(i64(3) == -1.0);
   }
   SECTION("int64 above 2^53 is refused as double but read exactly as int64") {
-    const auto msg = io_error_of([&] { (void)file.matrix<double>("i64_big"); });
-    CHECK(contains(msg, "'i64_big'"));
+    const auto msg = safetensors_error_of([&] { (void)file.matrix<double>("i64_big"); });
+    CHECK(has_text(msg, "'i64_big'"));
     CHECK(file.matrix<std::int64_t>("i64_big")(0, 0) == (std::int64_t{1} << 53) + 1);
   }
   SECTION("unsigned integers") {
@@ -180,9 +180,9 @@ TEST_CASE("safetensors: reads the Python-written fixture exactly", "[io][safeten
     REQUIRE(s.cols() == 1);
     CHECK(s(0, 0) == 42.5);
     CHECK(file.vector<double>("scalar").size() == 1);
-    const auto msg = io_error_of([&] { (void)file.matrix<float>("cube"); });
-    CHECK(contains(msg, "'cube'"));
-    CHECK(contains(msg, "[2, 2, 2]"));
+    const auto msg = safetensors_error_of([&] { (void)file.matrix<float>("cube"); });
+    CHECK(has_text(msg, "'cube'"));
+    CHECK(has_text(msg, "[2, 2, 2]"));
     CHECK_THROWS_AS(file.vector<float>("cube"), hilm::io_error);
     CHECK_THROWS_AS(file.vector<float>("f32"), hilm::io_error);  // 3 × 4 is not a vector
     CHECK(file.bytes("cube").size() == 32);
@@ -193,9 +193,9 @@ TEST_CASE("safetensors: reads the Python-written fixture exactly", "[io][safeten
   SECTION("a missing tensor names the file and the tensor") {
     CHECK_FALSE(file.contains("W_enc"));
     CHECK(file.contains("f32"));
-    const auto msg = io_error_of([&] { (void)file.matrix<float>("W_enc"); });
-    CHECK(contains(msg, fixture()));
-    CHECK(contains(msg, "'W_enc'"));
+    const auto msg = safetensors_error_of([&] { (void)file.matrix<float>("W_enc"); });
+    CHECK(has_text(msg, fixture()));
+    CHECK(has_text(msg, "'W_enc'"));
   }
 }
 
@@ -399,7 +399,7 @@ TEST_CASE("safetensors: writer refuses bad names and unrepresentable values", "[
   m << 1.0, 2.0;
   SafetensorsWriter w;
   w.add("m", m);
-  CHECK(contains(invalid_argument_of([&] { w.add("m", m); }), "'m'"));
+  CHECK(has_text(invalid_argument_of([&] { w.add("m", m); }), "'m'"));
   CHECK_THROWS_AS(w.add("__metadata__", m), hilm::invalid_argument);
   CHECK_THROWS_AS(w.add("", m), hilm::invalid_argument);
   CHECK_THROWS_AS(w.add(std::string("bad\xff", 4), m), hilm::invalid_argument);
@@ -411,7 +411,7 @@ TEST_CASE("safetensors: writer refuses bad names and unrepresentable values", "[
     SafetensorsWriter x;
     const auto msg =
         invalid_argument_of([&] { x.add("bad", hilm::RowMatrix<double>::Constant(2, 2, v), t); });
-    return contains(msg, "'bad'") && contains(msg, "element (0, 0)");
+    return has_text(msg, "'bad'") && has_text(msg, "element (0, 0)");
   };
   CHECK(refuses(1.5, DType::Int32));
   CHECK(refuses(300.0, DType::UInt8));
@@ -436,10 +436,10 @@ TEST_CASE("safetensors: malformed files are rejected with io_error naming the fi
           "[io][safetensors]") {
   const std::string path = "broken.safetensors";
   auto rejects = [&](const std::vector<std::byte>& bytes, const std::string& needle) {
-    const auto msg = io_error_of([&] { (void)SafetensorsFile::parse(bytes, path); });
+    const auto msg = safetensors_error_of([&] { (void)SafetensorsFile::parse(bytes, path); });
     INFO("message: " << msg << "\nexpected to contain: " << needle);
-    CHECK(contains(msg, path));
-    CHECK(contains(msg, needle));
+    CHECK(has_text(msg, path));
+    CHECK(has_text(msg, needle));
   };
   const std::string ok_entry = R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
 
@@ -447,8 +447,8 @@ TEST_CASE("safetensors: malformed files are rejected with io_error naming the fi
   CHECK(SafetensorsFile::parse(make_file("{\"a\":" + ok_entry + "}", 8), path).tensors().size() ==
         1);
 
-  rejects(to_bytes(""), "shorter than");
-  rejects(to_bytes("\x02\0\0\0\0\0\0"), "shorter than");
+  rejects(bytes_of(""), "shorter than");
+  rejects(bytes_of("\x02\0\0\0\0\0\0"), "shorter than");
   rejects(make_file("{}", 0, 3), "past the end");
   rejects(make_file("{}", 0, 0xFFFFFFFFFFFFFFFFull), "past the end");
   rejects(make_file("{\"a\":", 0), "not valid JSON");
@@ -509,9 +509,9 @@ TEST_CASE("safetensors: malformed files are rejected with io_error naming the fi
   SECTION("files") {
     hilm::test::TempDir dir;
     const auto missing = dir.file("missing.safetensors");
-    CHECK(contains(io_error_of([&] { (void)SafetensorsFile::open(missing); }), missing));
+    CHECK(has_text(safetensors_error_of([&] { (void)SafetensorsFile::open(missing); }), missing));
     const auto d = dir.path().string();
-    CHECK(contains(io_error_of([&] { (void)SafetensorsFile::open(d); }), d));
+    CHECK(has_text(safetensors_error_of([&] { (void)SafetensorsFile::open(d); }), d));
   }
 }
 

@@ -13,7 +13,7 @@
 namespace {
 using hilm::Index;
 using hilm::Matrix;
-constexpr double kAlpha = 0.05;
+constexpr double kRankAlpha = 0.05;
 constexpr double kCounts = 1e7;
 
 // One latent with `support` states and three observed children with `child` states each.
@@ -60,7 +60,7 @@ TEST_CASE("nonnegative rank: exact tables of one-latent models give the latent s
       INFO("support " << support << " seed " << s << " p(r=1..3) " << res.hypotheses[0].p_value
                       << " " << res.hypotheses[1].p_value << " " << res.hypotheses[2].p_value);
       REQUIRE(res.hypotheses.size() == 3);  // r = 1, 2, 3 for a 4 × 16 table
-      CHECK(res.estimated_rank(kAlpha) == support);
+      CHECK(res.estimated_rank(kRankAlpha) == support);
       CHECK(res.hypotheses[static_cast<std::size_t>(support - 2)].p_value <
             1e-6);  // r = support − 1
       CHECK(res.hypotheses[static_cast<std::size_t>(support - 1)].p_value > 0.5);  // r = support
@@ -97,7 +97,7 @@ TEST_CASE("nonnegative rank: T4 table has rank 3 but non-negative rank 4", "[sta
   // Exact table: the rank-3 latent class model cannot fit the zero pattern.
   const auto exact = hilm::stats::nonnegative_rank_table_test(20000.0 * t4_table(),
                                                               {.seed = hilm::test::seed(93)});
-  CHECK(exact.estimated_rank(kAlpha) == 4);
+  CHECK(exact.estimated_rank(kRankAlpha) == 4);
   CHECK(exact.hypotheses[2].p_value < 1e-10);  // H0: non-negative rank ≤ 3
   // Sampled pairs (A, B) from the table: one-hot CCA says 3, the non-negative test says 4.
   hilm::Random rng(hilm::test::seed(94));
@@ -118,9 +118,9 @@ TEST_CASE("nonnegative rank: T4 table has rank 3 but non-negative rank 4", "[sta
     data(i, 1) = static_cast<double>(cell % 4);
   }
   const std::array<Index, 1> a{0}, b{1};
-  CHECK(hilm::stats::DiscreteRankTest(data).test(a, b).estimated_rank(kAlpha) == 3);
+  CHECK(hilm::stats::DiscreteRankTest(data).test(a, b).estimated_rank(kRankAlpha) == 3);
   const auto nn = hilm::stats::NonnegativeRankTest(data, {.seed = hilm::test::seed(95)}).test(a, b);
-  CHECK(nn.estimated_rank(kAlpha) == 4);
+  CHECK(nn.estimated_rank(kRankAlpha) == 4);
   CHECK(nn.hypotheses.size() == 3);
 }
 
