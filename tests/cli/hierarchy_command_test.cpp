@@ -1,10 +1,15 @@
 // `hilm hierarchy`: the RLCD fixture gives its two latents in graph.json; discrete data give
 // latents with cardinalities; bad input and usage errors map to exit codes 3 and 2.
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <hilm/core/random.hpp>
+#include <hilm/core/types.hpp>
 #include <hilm/graph/json.hpp>
 #include <hilm/synth/discrete.hpp>
 
@@ -101,4 +106,54 @@ TEST_CASE("cli: hierarchy errors map to exit codes", "[cli][hierarchy]") {
       run_hilm({"hierarchy", "--data", fixture(), "--method", "discrete", "--out", out});
   CHECK(run.exit_code == 3);
   CHECK(run.err.find("causallearn_rlcd_two_latents_2000x6.csv") != std::string::npos);
+}
+
+// Data the CCA rank test cannot use — a duplicated column, a column that is a sum of two others,
+// two rows — fail with exit 3 (bad input, naming the file) or 4 (numerical failure), never with a
+// signal: the rank tests run in an OpenMP parallel region, and before issue 13 their exception
+// left it and aborted the process (exit 134).
+TEST_CASE("cli: hierarchy --method rank on collinear data exits 3 or 4 and never aborts",
+          "[cli][hierarchy]") {
+  hilm::Random rng(hilm::test::seed(33));
+  const Index n = 300;
+  hilm::Matrix<double> base(n, 6);
+  for (Index i = 0; i < n; ++i) {
+    const double l1 = rng.normal(), l2 = rng.normal();
+    for (Index j = 0; j < 3; ++j) base(i, j) = l1 + 0.5 * rng.normal();
+    for (Index j = 3; j < 6; ++j) base(i, j) = l2 + 0.5 * rng.normal();
+  }
+  hilm::Matrix<double> duplicated(n, 7), collinear(n, 7);
+  duplicated << base, base.col(2);
+  collinear << base, base.col(0) + base.col(4);
+  const hilm::Matrix<double> two_rows = base.topRows(2);
+  hilm::test::TempDir dir;
+  auto write_csv = [&](const std::string& name, const hilm::Matrix<double>& x) {
+    const auto path = dir.file(name);
+    std::ofstream f(path);
+    f.precision(17);
+    for (Index i = 0; i < x.rows(); ++i)
+      for (Index j = 0; j < x.cols(); ++j) f << x(i, j) << (j + 1 == x.cols() ? '\n' : ',');
+    return path;
+  };
+  const auto out = dir.file("g.json");
+  // The positive twin: the same samples without redundancy run to the end.
+  {
+    const auto ok = run_hilm({"hierarchy", "--data", write_csv("base.csv", base), "--out", out});
+    INFO(ok.err);
+    REQUIRE(ok.exit_code == 0);
+    std::filesystem::remove(out);
+  }
+  for (const auto& [name, x] : std::vector<std::pair<std::string, hilm::Matrix<double>>>{
+           {"duplicated_column.csv", duplicated},
+           {"collinear_columns.csv", collinear},
+           {"two_rows.csv", two_rows}}) {
+    const auto data = write_csv(name, x);
+    const auto run = run_hilm({"hierarchy", "--data", data, "--method", "rank", "--out", out});
+    CAPTURE(name, run.exit_code, run.err);
+    CHECK((run.exit_code == 3 || run.exit_code == 4));
+    if (run.exit_code == 3) CHECK(run.err.find(name) != std::string::npos);
+    CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);  // one line
+    CHECK(run.out.empty());
+    CHECK_FALSE(std::filesystem::exists(out));  // no half-written result
+  }
 }

@@ -2,13 +2,22 @@
 // hierarchical selection model, with negative controls.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <cstddef>
+#include <cstdlib>
+#include <new>
 #include <vector>
 
 #include <Eigen/Core>
 
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
+#include <hilm/core/threads.hpp>
 #include <hilm/hierarchy/concept_graph.hpp>
 #include <hilm/metrics/mcc.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
@@ -222,4 +231,82 @@ TEST_CASE("concepts: options, shapes and degenerate columns", "[hierarchy]") {
   RowMatrix<double> bad = lower;
   bad(5, 1) = std::nan("");
   CHECK_THROWS_AS(concept_graph(bad, upper), hilm::invalid_argument);
+}
+
+// Allocation-failure injection. No argument to concept_graph() makes its per-upper-concept loop
+// (an OpenMP parallel region) throw a hilm exception: indices are valid by construction and the
+// sample count is checked up front. What can throw there is allocation — std::vector growth,
+// lasso_path's and the Cells fit's buffers. To check that such an exception reaches the caller
+// instead of leaving the OpenMP region (std::terminate), this test executable replaces the global
+// operator new/delete (malloc/free underneath, so AddressSanitizer still sees matched pairs):
+// while `fail_parallel_allocations` is set, an allocation made inside any OpenMP parallel region
+// throws std::bad_alloc. Unarmed, the replacement behaves as the default one.
+namespace {
+
+std::atomic<bool> fail_parallel_allocations{false};
+
+void* allocate(std::size_t size) {
+#if defined(_OPENMP)
+  if (fail_parallel_allocations.load(std::memory_order_relaxed) && omp_get_level() > 0) {
+    throw std::bad_alloc();
+  }
+#endif
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+
+void* allocate_or_null(std::size_t size) noexcept {
+  try {
+    return allocate(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+void* operator new(std::size_t size) { return allocate(size); }
+void* operator new[](std::size_t size) { return allocate(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return allocate_or_null(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return allocate_or_null(size);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
+TEST_CASE("concepts: an allocation failure in the parallel loop reaches the caller",
+          "[hierarchy]") {
+#if !defined(_OPENMP)
+  WARN("built without OpenMP: concept_graph() has no parallel region to fail in");
+#else
+  hilm::Random rng(hilm::test::seed(351));
+  RowMatrix<double> lower(200, 4), upper(200, 3);
+  for (Index i = 0; i < 200; ++i) {
+    for (Index j = 0; j < 4; ++j) lower(i, j) = rng.bernoulli(0.3) ? rng.uniform(0.5, 1.5) : 0.0;
+    upper(i, 0) = lower(i, 0) > 0 || lower(i, 1) > 0 ? 1.0 : 0.0;
+    upper(i, 1) = lower(i, 2) > 0 && lower(i, 3) > 0 ? 1.0 : 0.0;
+    upper(i, 2) = lower(i, 1) + lower(i, 3);
+  }
+  const ConceptGraphOptions options{.max_candidates = 3};
+  const hilm::ScopedThreads threads(2);
+  const ConceptGraphResult reference = concept_graph(lower, upper, options);
+  REQUIRE(reference.uppers[0].parents == std::vector<Index>{0, 1});
+  struct Disarm {
+    ~Disarm() { fail_parallel_allocations = false; }
+  } disarm;
+  fail_parallel_allocations = true;
+  CHECK_THROWS_AS(concept_graph(lower, upper, options), std::bad_alloc);
+  fail_parallel_allocations = false;
+  // Nothing is left behind: the next call gives the same graph as before the failure.
+  const ConceptGraphResult again = concept_graph(lower, upper, options);
+  for (std::size_t u = 0; u < reference.uppers.size(); ++u) {
+    CHECK(again.uppers[u].parents == reference.uppers[u].parents);
+  }
+#endif
 }

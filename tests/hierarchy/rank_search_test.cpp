@@ -1,10 +1,15 @@
 // Tests of hierarchy/rank_search.hpp with EXACT rank oracles (population covariances and exact
 // probability tables): what the search identifies without sampling error, plus negative
-// controls. Sampled-data checks (T5, T7, T8) are in rank_recovery_test.cpp.
+// controls. Sampled-data checks (T5, T7, T8) are in rank_recovery_test.cpp; the last test feeds
+// the CCA oracle collinear samples to check that its errors reach the caller.
+#include <cstdint>
 #include <set>
 #include <span>
 #include <vector>
 
+#include <hilm/core/error.hpp>
+#include <hilm/core/random.hpp>
+#include <hilm/core/threads.hpp>
 #include <hilm/hierarchy/rank_search.hpp>
 #include <hilm/synth/discrete.hpp>
 #include <hilm/synth/linear_sem.hpp>
@@ -191,4 +196,52 @@ TEST_CASE("rank search: a progress callback can cancel", "[hierarchy][rank]") {
   o.progress = [](const hilm::Progress&) { return false; };
   const auto result = hh::rank_search(oracle, o);
   CHECK(result.status == hilm::FitStatus::Cancelled);
+}
+
+namespace {
+
+// n samples of two independent latents with three noisy children each (columns 0–2 and 3–5).
+hilm::Matrix<double> two_latent_samples(Index n, std::uint64_t salt) {
+  hilm::Random rng(hilm::test::seed(salt));
+  hilm::Matrix<double> x(n, 6);
+  for (Index i = 0; i < n; ++i) {
+    const double l1 = rng.normal(), l2 = rng.normal();
+    for (Index j = 0; j < 3; ++j) x(i, j) = l1 + 0.5 * rng.normal();
+    for (Index j = 3; j < 6; ++j) x(i, j) = l2 + 0.5 * rng.normal();
+  }
+  return x;
+}
+
+// The CCA search on `x` with a team of two threads (the rank tests run in a parallel region).
+hh::RankSearchResult cca_search(const hilm::Matrix<double>& x) {
+  const hilm::ScopedThreads threads(2);
+  return hh::rank_search(hh::CcaRankOracle::continuous(x));
+}
+
+}  // namespace
+
+// Collinear columns make Σ_AA or Σ_BB of some rank test singular; the CCA test then throws
+// numerical_error from inside the search's parallel region. It must reach the caller (before
+// issue 13 it escaped the OpenMP region and aborted the process).
+TEST_CASE("rank search: collinear data raise numerical_error at the caller", "[hierarchy][rank]") {
+  const hilm::Matrix<double> base = two_latent_samples(500, 40);
+  SECTION("the positive twin: the same data without redundancy search without error") {
+    CHECK_NOTHROW(cca_search(base));
+  }
+  SECTION("a duplicated column") {
+    hilm::Matrix<double> x(base.rows(), 7);
+    x << base, base.col(0);
+    CHECK_THROWS_AS(cca_search(x), hilm::numerical_error);
+  }
+  SECTION("a column that is the sum of two others") {
+    hilm::Matrix<double> x(base.rows(), 7);
+    x << base, base.col(0) + base.col(3);
+    CHECK_THROWS_AS(cca_search(x), hilm::numerical_error);
+  }
+  SECTION("two rows: every correlation is ±1") {
+    const hilm::Matrix<double> x = base.topRows(2);
+    CHECK_THROWS_AS(cca_search(x), hilm::numerical_error);
+    // The one-shot overload on data goes through the same oracle.
+    CHECK_THROWS_AS(hh::rank_search(x), hilm::numerical_error);
+  }
 }

@@ -38,6 +38,7 @@
 #include <Eigen/Core>
 
 #include <hilm/core/error.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/graph/graph.hpp>
 #include <hilm/hierarchy/detail/concept_cells.hpp>
@@ -215,7 +216,8 @@ struct SubsetScore {
 /// @returns the graph (ids 0…L−1 lower, L…L+U−1 upper, edges lower → upper), parent sets with
 ///   effect sizes and p-values, and the screen's p-values.
 /// @throws hilm::invalid_argument on bad options, differing row counts, too few samples
-///   (n < max(10, max_candidates + 4)) or non-finite values.
+///   (n < max(10, max_candidates + 4)) or non-finite values; std::bad_alloc when memory runs
+///   out, also inside the parallel loop (rethrown on the calling thread).
 ///
 /// Complexity: O(n (L + U)²) for the screen; per upper concept O(n · s · Σ_{s ≤ s_max} C(m, s))
 /// for the subset search over m ≤ `max_candidates` candidates. Upper concepts are processed in
@@ -300,14 +302,14 @@ template <class DerivedL, class DerivedU>
 
   result.uppers.resize(static_cast<std::size_t>(num_upper));
   const auto nd = static_cast<double>(n);
-#pragma omp parallel for schedule(dynamic, 1)
-  for (Index u = 0; u < num_upper; ++u) {
+  // Steps 2–4 for upper concept u, writing result.uppers[u] only.
+  auto fit_upper = [&](Index u) {
     auto& out = result.uppers[static_cast<std::size_t>(u)];
     const Index yu = num_lower + u;
     for (Index j = 0; j < num_lower; ++j) {
       if (bh.rejected[static_cast<std::size_t>(u * num_lower + j)]) out.screened.push_back(j);
     }
-    if (out.screened.empty() || codes[static_cast<std::size_t>(yu)].constant) continue;
+    if (out.screened.empty() || codes[static_cast<std::size_t>(yu)].constant) return;
 
     // 2. Candidates: Lasso entry order when too many survive the screen.
     std::vector<Index> cand = out.screened;
@@ -470,7 +472,15 @@ template <class DerivedL, class DerivedU>
       out.p_values.push_back(use_g2 ? g2.test(chosen[t], yu, others).p_value
                                     : fz.test(chosen[t], yu, others).p_value);
     }
+  };
+  // Upper concepts in parallel; an exception (an allocation failure) reaches the caller through
+  // the guard instead of leaving the region.
+  hilm::detail::ParallelGuard guard;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index u = 0; u < num_upper; ++u) {
+    guard.run([&] { fit_upper(u); });
   }
+  guard.rethrow();
 
   // The graph and the L × U summaries.
   result.effects = Matrix<double>::Zero(num_lower, num_upper);

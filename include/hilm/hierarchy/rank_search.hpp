@@ -360,7 +360,10 @@ struct RankSearchResult {
 /// @param[in] options search options (alpha is ignored: the oracle carries its own level).
 /// @returns the graph and the covers. Complexity: per round O(C(m, k+1)) rank tests over the m
 ///   active items; rounds ≤ number of latents + max_rank.
-/// @throws hilm::invalid_argument on bad options; whatever the oracle throws.
+/// @throws hilm::invalid_argument on bad options; whatever the oracle throws, on the calling
+///   thread (the rank tests run in parallel). `CcaRankOracle` throws hilm::numerical_error when
+///   a tested set of columns is collinear: a duplicated column, a column that is a linear
+///   combination of others, or too few rows (with 2 rows every correlation is ±1).
 template <RankOracle Oracle>
 [[nodiscard]] RankSearchResult rank_search(const Oracle& oracle,
                                            const RankSearchOptions& options = {}) {
@@ -395,7 +398,8 @@ template <RankOracle Oracle>
 /// The search on continuous data with the CCA rank test at `options.alpha` (`hilm hierarchy
 /// --method rank`).
 /// @param[in] data n × p samples.
-/// @throws hilm::invalid_argument on bad data or options.
+/// @throws hilm::invalid_argument on bad data or options; hilm::numerical_error on collinear
+///   columns (see the oracle overload).
 template <class Derived>
 [[nodiscard]] RankSearchResult rank_search(const Eigen::MatrixBase<Derived>& data,
                                            const RankSearchOptions& options = {}) {

@@ -13,6 +13,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/hierarchy/detail/cluster_common.hpp>
 
@@ -76,29 +77,33 @@ inline void weighted_log_prob(const Eigen::Ref<const RowMatrix<double>>& x,
   Vector<double> offset(k);
   for (Index j = 0; j < k; ++j) offset(j) = std::log(weights(j)) + constant + factors.log_det(j);
   const Index blocks = (n + cluster_block_rows - 1) / cluster_block_rows;
+  ParallelGuard guard;  // the per-block buffers and Eigen's GEMM allocate
 #pragma omp parallel for schedule(static) if (blocks > 1 && parallel_worth(n * k * d * d))
   for (Index b = 0; b < blocks; ++b) {
-    const Index begin = b * cluster_block_rows,
-                rows = std::min(n, begin + cluster_block_rows) - begin;
-    RowMatrix<double> centred(rows, d), projected(rows, d);
-    for (Index j = 0; j < k; ++j) {
-      centred = x.middleRows(begin, rows).rowwise() - means.row(j);
-      if (factors.full) {
-        const Matrix<double>& u = factors.precision_cholesky[static_cast<std::size_t>(j)];
-        // Small d: a coefficient-wise product, so that Eigen does not fork threads for it when
-        // this loop runs serially.
-        if (d <= 32) {
-          projected.noalias() = centred.lazyProduct(u);
+    guard.run([&] {
+      const Index begin = b * cluster_block_rows,
+                  rows = std::min(n, begin + cluster_block_rows) - begin;
+      RowMatrix<double> centred(rows, d), projected(rows, d);
+      for (Index j = 0; j < k; ++j) {
+        centred = x.middleRows(begin, rows).rowwise() - means.row(j);
+        if (factors.full) {
+          const Matrix<double>& u = factors.precision_cholesky[static_cast<std::size_t>(j)];
+          // Small d: a coefficient-wise product, so that Eigen does not fork threads for it when
+          // this loop runs serially.
+          if (d <= 32) {
+            projected.noalias() = centred.lazyProduct(u);
+          } else {
+            projected.noalias() = centred * u;
+          }
         } else {
-          projected.noalias() = centred * u;
+          projected = centred.array().rowwise() * factors.inverse_std.row(j).array();
         }
-      } else {
-        projected = centred.array().rowwise() * factors.inverse_std.row(j).array();
+        out.block(begin, j, rows, 1) =
+            (offset(j) - 0.5 * projected.rowwise().squaredNorm().array()).matrix();
       }
-      out.block(begin, j, rows, 1) =
-          (offset(j) - 0.5 * projected.rowwise().squaredNorm().array()).matrix();
-    }
+    });
   }
+  guard.rethrow();
 }
 
 /// Turns weighted log-probabilities (n × K) into log-responsibilities in place (log-sum-exp per
@@ -143,23 +148,28 @@ inline void maximization_step(const Eigen::Ref<const RowMatrix<double>>& x,
   // order, so the result does not depend on the thread count (and Eigen's products inside the
   // region stay single-threaded instead of forking for small d).
   [[maybe_unused]] const bool parallel = k > 1 && parallel_worth(n * k * d * (full ? d : 1));
+  ParallelGuard guard;  // the centred copies and the covariance products allocate
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
   for (Index j = 0; j < k; ++j) {
-    means.row(j) = (resp.col(j).transpose() * x) / counts(j);
-    const RowMatrix<double> centred = x.rowwise() - means.row(j);
-    if (full) {
-      const RowMatrix<double> weighted = centred.array().colwise() * resp.col(j).array();
-      Matrix<double> cov = weighted.transpose() * centred;
-      cov /= counts(j);
-      // Symmetrise (the product is symmetric only up to rounding) and regularise.
-      cov = (0.5 * (cov + cov.transpose())).eval();
-      cov.diagonal().array() += reg;
-      covariances[static_cast<std::size_t>(j)] = std::move(cov);
-    } else {
-      variances.row(j) = (resp.col(j).transpose() * centred.array().square().matrix()) / counts(j);
-      variances.row(j).array() += reg;
-    }
+    guard.run([&] {
+      means.row(j) = (resp.col(j).transpose() * x) / counts(j);
+      const RowMatrix<double> centred = x.rowwise() - means.row(j);
+      if (full) {
+        const RowMatrix<double> weighted = centred.array().colwise() * resp.col(j).array();
+        Matrix<double> cov = weighted.transpose() * centred;
+        cov /= counts(j);
+        // Symmetrise (the product is symmetric only up to rounding) and regularise.
+        cov = (0.5 * (cov + cov.transpose())).eval();
+        cov.diagonal().array() += reg;
+        covariances[static_cast<std::size_t>(j)] = std::move(cov);
+      } else {
+        variances.row(j) =
+            (resp.col(j).transpose() * centred.array().square().matrix()) / counts(j);
+        variances.row(j).array() += reg;
+      }
+    });
   }
+  guard.rethrow();
 }
 
 }  // namespace hilm::detail

@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/hierarchy/detail/cluster_common.hpp>
@@ -27,25 +28,29 @@ void assign_nearest(const Eigen::Ref<const RowMatrix<Scalar>>& x, const RowMatri
   labels.resize(n);
   distance.resize(n);
   const Index blocks = (n + cluster_block_rows - 1) / cluster_block_rows;
+  ParallelGuard guard;  // the row buffer allocates
 #pragma omp parallel for schedule(static) if (blocks > 1 && parallel_worth(n * k * x.cols()))
   for (Index b = 0; b < blocks; ++b) {
-    const Index begin = b * cluster_block_rows, end = std::min(n, begin + cluster_block_rows);
-    RowVector<double> row(x.cols());
-    for (Index i = begin; i < end; ++i) {
-      row = x.row(i).template cast<double>();
-      Index best = 0;
-      double best_distance = std::numeric_limits<double>::infinity();
-      for (Index j = 0; j < k; ++j) {
-        const double dist = (centers.row(j) - row).squaredNorm();
-        if (dist < best_distance) {
-          best_distance = dist;
-          best = j;
+    guard.run([&] {
+      const Index begin = b * cluster_block_rows, end = std::min(n, begin + cluster_block_rows);
+      RowVector<double> row(x.cols());
+      for (Index i = begin; i < end; ++i) {
+        row = x.row(i).template cast<double>();
+        Index best = 0;
+        double best_distance = std::numeric_limits<double>::infinity();
+        for (Index j = 0; j < k; ++j) {
+          const double dist = (centers.row(j) - row).squaredNorm();
+          if (dist < best_distance) {
+            best_distance = dist;
+            best = j;
+          }
         }
+        labels(i) = best;
+        distance(i) = best_distance;
       }
-      labels(i) = best;
-      distance(i) = best_distance;
-    }
+    });
   }
+  guard.rethrow();
 }
 
 /// closest(i) ← min(closest(i), ‖x_i − x_candidate‖²) written to `out`; returns Σ out (summed in
@@ -57,6 +62,7 @@ double update_closest(const Eigen::Ref<const RowMatrix<Scalar>>& x, Index candid
   out.resize(n);
   const RowVector<double> c = x.row(candidate).template cast<double>();
   const Index blocks = (n + cluster_block_rows - 1) / cluster_block_rows;
+  // hilm-nothrow: coefficient-wise reduction per row into the preallocated `out`, no temporaries
 #pragma omp parallel for schedule(static) if (blocks > 1 && parallel_worth(n * x.cols()))
   for (Index b = 0; b < blocks; ++b) {
     const Index begin = b * cluster_block_rows, end = std::min(n, begin + cluster_block_rows);

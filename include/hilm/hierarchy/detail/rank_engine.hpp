@@ -26,6 +26,7 @@
 #include <vector>
 
 #include <hilm/core/assert.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
@@ -243,10 +244,17 @@ class RankEngine {
       }
       std::vector<char> found(candidates.size(), 0);
       const auto count = static_cast<std::int64_t>(candidates.size());
+      // A rank test may throw (the CCA oracle on collinear columns): the guard carries the first
+      // exception out of the region and rethrows it here.
+      hilm::detail::ParallelGuard guard;
 #pragma omp parallel for schedule(dynamic, 4)
       for (std::int64_t c = 0; c < count; ++c) {
-        found[static_cast<std::size_t>(c)] = is_cluster(candidates[static_cast<std::size_t>(c)], k);
+        guard.run([&] {
+          found[static_cast<std::size_t>(c)] =
+              is_cluster(candidates[static_cast<std::size_t>(c)], k);
+        });
       }
+      guard.rethrow();
       std::vector<std::vector<Index>> clusters;
       for (std::size_t c = 0; c < candidates.size(); ++c)
         if (found[c]) clusters.push_back(candidates[c]);
