@@ -37,7 +37,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <exception>
 #include <map>
 #include <optional>
 #include <span>
@@ -47,6 +46,7 @@
 
 #include <hilm/concepts/ci_test.hpp>
 #include <hilm/core/error.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
@@ -256,22 +256,15 @@ class PcRunner {
       const double first =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const bool worth_it = first * static_cast<double>(count) > 2e-3;
-      std::exception_ptr error;
+      (void)worth_it;
+      hilm::detail::ParallelGuard guard;
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(dynamic, 4) if (worth_it)
 #endif
       for (std::ptrdiff_t i = 1; i < count; ++i) {
-        try {
-          run_one(ct, i);
-        } catch (...) {
-#if defined(_OPENMP)
-#pragma omp critical(hilm_pc_error)
-#endif
-          if (!error) error = std::current_exception();
-        }
+        guard.run([&] { run_one(ct, i); });
       }
-      (void)worth_it;
-      if (error) std::rethrow_exception(error);
+      guard.rethrow();
     } else {
       for (std::ptrdiff_t i = 0; i < count; ++i) run_one(test_, i);
     }

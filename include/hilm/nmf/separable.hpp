@@ -33,6 +33,7 @@
 #include <Eigen/Eigenvalues>
 
 #include <hilm/core/error.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/nmf/detail/nmf_data.hpp>
 #include <hilm/nmf/detail/nmf_init.hpp>
@@ -168,28 +169,37 @@ void simplex_projection(const Matrix<Scalar>& basis, const Matrix<Scalar>& x, Ma
   }
   const double cost = static_cast<double>(t * t) * iterations;
   const bool parallel = detail::worth_parallel(static_cast<double>(n) * cost);
+  ParallelGuard guard;  // the per-thread vectors and the projection's sort buffer allocate
 #pragma omp parallel if (parallel)
   {
-    Vector<Scalar> y(t), previous(t), next(t);
+    Vector<Scalar> y, previous, next;
     std::vector<Scalar> sorted;
+    guard.run([&] {
+      y.resize(t);
+      previous.resize(t);
+      next.resize(t);
+    });
 #pragma omp for schedule(static)
     for (Index j = 0; j < n; ++j) {
-      Vector<Scalar> current = h.col(j);
-      previous = current;
-      double momentum = 1;
-      for (int it = 0; it < iterations; ++it) {
-        const double momentum_next = 0.5 * (1 + std::sqrt(1 + 4 * momentum * momentum));
-        const auto beta = static_cast<Scalar>((momentum - 1) / momentum_next);
-        y = current + beta * (current - previous);
-        next = y - (g * y - b.col(j)) / lipschitz;
-        project_capped_simplex(next, sorted);
+      guard.run([&] {
+        Vector<Scalar> current = h.col(j);
         previous = current;
-        current = next;
-        momentum = momentum_next;
-      }
-      h.col(j) = current;
+        double momentum = 1;
+        for (int it = 0; it < iterations; ++it) {
+          const double momentum_next = 0.5 * (1 + std::sqrt(1 + 4 * momentum * momentum));
+          const auto beta = static_cast<Scalar>((momentum - 1) / momentum_next);
+          y = current + beta * (current - previous);
+          next = y - (g * y - b.col(j)) / lipschitz;
+          project_capped_simplex(next, sorted);
+          previous = current;
+          current = next;
+          momentum = momentum_next;
+        }
+        h.col(j) = current;
+      });
     }
   }
+  guard.rethrow();
 }
 
 }  // namespace detail

@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 
 #include <hilm/core/error.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/sae/detail/parallel.hpp>
 #include <hilm/sae/detail/topk.hpp>
@@ -120,17 +121,22 @@ void sae_activate(const SaeWeights<Scalar>& w, RowMatrix<Scalar>& pre) {
   const Index m = pre.cols();
   switch (w.architecture) {
     case SaeArchitecture::TopK: {
+      ParallelGuard guard;  // the per-thread buffer and the top-k scratch allocate
       HILM_SAE_OMP(omp parallel if (n * m >= sae_parallel_work)) {
         TopKScratch<Scalar> scratch;
-        std::vector<TopEntry<Scalar>> top(static_cast<std::size_t>(w.k));
+        std::vector<TopEntry<Scalar>> top;
+        guard.run([&] { top.resize(static_cast<std::size_t>(w.k)); });
         HILM_SAE_OMP(omp for schedule(static))
         for (Index r = 0; r < n; ++r) {
-          Scalar* row = pre.data() + r * m;
-          const Index count = select_top_k(row, m, w.k, Scalar(0), scratch, top.data());
-          std::fill(row, row + m, Scalar(0));
-          for (Index e = 0; e < count; ++e) row[top[e].index] = top[e].value;
+          guard.run([&] {
+            Scalar* row = pre.data() + r * m;
+            const Index count = select_top_k(row, m, w.k, Scalar(0), scratch, top.data());
+            std::fill(row, row + m, Scalar(0));
+            for (Index e = 0; e < count; ++e) row[top[e].index] = top[e].value;
+          });
         }
       }
+      guard.rethrow();
       break;
     }
     case SaeArchitecture::ReLU:

@@ -9,7 +9,6 @@
 #define HILM_STATS_CI_CACHE_HPP
 
 #include <algorithm>
-#include <exception>
 #include <map>
 #include <mutex>
 #include <span>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include <hilm/concepts/ci_test.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 
 namespace hilm::stats {
@@ -94,23 +94,18 @@ template <CiTest Test>
     t.test(i, i, s);
   };
   if constexpr (parallel) {
-    std::exception_ptr error;
     const auto count = static_cast<std::ptrdiff_t>(queries.size());
+    hilm::detail::ParallelGuard guard;
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(dynamic, 16)
 #endif
     for (std::ptrdiff_t i = 0; i < count; ++i) {
-      try {
+      guard.run([&] {
         const auto& q = queries[static_cast<std::size_t>(i)];
         out[static_cast<std::size_t>(i)] = std::as_const(test).test(q.x, q.y, q.z);
-      } catch (...) {
-#if defined(_OPENMP)
-#pragma omp critical(hilm_test_batch_error)
-#endif
-        if (!error) error = std::current_exception();
-      }
+      });
     }
-    if (error) std::rethrow_exception(error);
+    guard.rethrow();
   } else {
     for (std::size_t i = 0; i < queries.size(); ++i)
       out[i] = test.test(queries[i].x, queries[i].y, queries[i].z);

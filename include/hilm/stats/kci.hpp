@@ -50,6 +50,7 @@
 
 #include <hilm/concepts/ci_test.hpp>
 #include <hilm/core/error.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/stats/detail/indices.hpp>
@@ -496,6 +497,7 @@ class KciTest {
     result.statistic = (kxr.array() * kyr.array()).sum();
     // The two truncations are independent and mostly sequential work: run them side by side.
     Matrix<double> kx_hat, ky_hat;
+    hilm::detail::ParallelGuard guard;  // the eigendecompositions allocate
 #if defined(_OPENMP)
 #pragma omp parallel sections num_threads(2) if (n >= 256)
 #endif
@@ -503,12 +505,13 @@ class KciTest {
 #if defined(_OPENMP)
 #pragma omp section
 #endif
-      kx_hat = detail::truncated_spectral_part(kxr, 1e-5);
+      guard.run([&] { kx_hat = detail::truncated_spectral_part(kxr, 1e-5); });
 #if defined(_OPENMP)
 #pragma omp section
 #endif
-      ky_hat = detail::truncated_spectral_part(kyr, 1e-5);
+      guard.run([&] { ky_hat = detail::truncated_spectral_part(kyr, 1e-5); });
     }
+    guard.rethrow();
     const Matrix<double> w = (kx_hat.array() * ky_hat.array()).matrix();
     set_gamma(result, w.trace(), 2.0 * w.squaredNorm());
     if (options_.null == KciNull::Spectral) {

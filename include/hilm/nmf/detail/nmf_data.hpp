@@ -11,6 +11,7 @@
 #include <Eigen/SparseCore>
 
 #include <hilm/core/error.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/sparse_types.hpp>
 #include <hilm/core/threads.hpp>
 #include <hilm/core/types.hpp>
@@ -41,6 +42,7 @@ void product(const Lhs& lhs, const Rhs& rhs, Out& out) {
   } else if (!worth_parallel(work) || cols < 4 * threads) {
     out.noalias() = lhs.lazyProduct(rhs);
   } else {
+    ParallelGuard guard;  // each GEMM allocates its packing buffers
 #pragma omp parallel num_threads(threads)
     {
 #if defined(_OPENMP)
@@ -50,9 +52,12 @@ void product(const Lhs& lhs, const Rhs& rhs, Out& out) {
 #endif
       const Index first = cols * me / team, last = cols * (me + 1) / team;
       if (last > first) {
-        out.middleCols(first, last - first).noalias() = lhs * rhs.middleCols(first, last - first);
+        guard.run([&] {
+          out.middleCols(first, last - first).noalias() = lhs * rhs.middleCols(first, last - first);
+        });
       }
     }
+    guard.rethrow();
   }
 }
 
@@ -71,8 +76,12 @@ template <class F>
 double deterministic_sum(Index count, double cost_per_item, F&& f) {
   std::vector<double> parts(static_cast<std::size_t>(count));
   const bool parallel = worth_parallel(static_cast<double>(count) * cost_per_item);
+  ParallelGuard guard;  // f may allocate (residual_squared's column model) or throw
 #pragma omp parallel for schedule(static) if (parallel)
-  for (Index j = 0; j < count; ++j) parts[static_cast<std::size_t>(j)] = f(j);
+  for (Index j = 0; j < count; ++j) {
+    guard.run([&] { parts[static_cast<std::size_t>(j)] = f(j); });
+  }
+  guard.rethrow();
   double total = 0;
   for (const double part : parts) total += part;
   return total;
@@ -179,6 +188,7 @@ class SparseNmfData {
     const Index* inner = s.innerIndexPtr();
     const Scalar* values = s.valuePtr();
     const double cost = static_cast<double>(s.nonZeros()) * static_cast<double>(k);
+    // hilm-nothrow: stored entries into columns of the preallocated `out`, no temporaries
 #pragma omp parallel for schedule(static) if (worth_parallel(cost))
     for (Index j = 0; j < c; ++j) {
       auto column = out.col(j);

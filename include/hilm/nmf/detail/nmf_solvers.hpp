@@ -8,11 +8,13 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <Eigen/Core>
 
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
@@ -288,30 +290,39 @@ void masked_half_step(const std::vector<Index>& start, const std::vector<Index>&
   const int cap = how.max_iterations > 0 ? how.max_iterations
                                          : (how.active_set ? static_cast<int>(3 * k + 10) : 1000);
   const double cost = static_cast<double>(start.back()) * static_cast<double>(k * k);
+  ParallelGuard guard;  // the per-thread workspaces and the active-set solves allocate
 #pragma omp parallel if (worth_parallel(cost))
   {
-    Matrix<Scalar> g(k, k);
-    Vector<Scalar> b(k);
-    ActiveSetWorkspace<Scalar> ws(k);
+    Matrix<Scalar> g;
+    Vector<Scalar> b;
+    std::optional<ActiveSetWorkspace<Scalar>> ws;
+    guard.run([&] {
+      g.resize(k, k);
+      b.resize(k);
+      ws.emplace(k);
+    });
 #pragma omp for schedule(dynamic, 16)
     for (Index j = 0; j < c; ++j) {
-      g.setZero();
-      b.setZero();
-      for (Index p = start[static_cast<std::size_t>(j)]; p < start[static_cast<std::size_t>(j + 1)];
-           ++p) {
-        const auto col = y.col(index[static_cast<std::size_t>(p)]);
-        g.template selfadjointView<Eigen::Lower>().rankUpdate(col);
-        b += values[static_cast<std::size_t>(p)] * col;
-      }
-      g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
-      if (how.active_set) {
-        guarded_active_set_column(g, b.data(), x.col(j).data(), k, l1, l2, cap, tol, ws);
-      } else {
-        cd_nnls_column(g.data(), k, b.data(), x.col(j).data(), k, l1, l2, cap, tol,
-                       how.relative_to_first);
-      }
+      guard.run([&] {
+        g.setZero();
+        b.setZero();
+        for (Index p = start[static_cast<std::size_t>(j)];
+             p < start[static_cast<std::size_t>(j + 1)]; ++p) {
+          const auto col = y.col(index[static_cast<std::size_t>(p)]);
+          g.template selfadjointView<Eigen::Lower>().rankUpdate(col);
+          b += values[static_cast<std::size_t>(p)] * col;
+        }
+        g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
+        if (how.active_set) {
+          guarded_active_set_column(g, b.data(), x.col(j).data(), k, l1, l2, cap, tol, *ws);
+        } else {
+          cd_nnls_column(g.data(), k, b.data(), x.col(j).data(), k, l1, l2, cap, tol,
+                         how.relative_to_first);
+        }
+      });
     }
   }
+  guard.rethrow();
 }
 
 /// Frobenius NMF by HALS or ANLS on partially observed data (mask).
@@ -356,6 +367,7 @@ void mu_apply(Matrix<Scalar>& x, const Matrix<Scalar>& num, const Matrix<Scalar>
   const Index size = x.size();
   // Cheap and memory-bound: worth threads only for very large factors.
   const bool parallel = worth_parallel(static_cast<double>(size));
+  // hilm-nothrow: coefficient-wise arithmetic through raw pointers into preallocated matrices
 #pragma omp parallel for schedule(static) if (parallel)
   for (Index i = 0; i < size; ++i) {
     const Scalar denominator = std::max(pd[i] + sl1 + sl2 * px[i], tiny);
@@ -409,6 +421,7 @@ void fit_mu_dense(const DenseA& a, const Matrix<Scalar>* weight, Matrix<Scalar>&
   const bool parallel_ratios =
       worth_parallel(static_cast<double>(m * n) * (beta == 1 || beta == 2 ? 2 : 20));
   const auto ratios = [&] {
+  // hilm-nothrow: reads a, v, weight and writes the preallocated p, q entry by entry
 #pragma omp parallel for schedule(static) if (parallel_ratios)
     for (Index j = 0; j < n; ++j) {
       for (Index i = 0; i < m; ++i) {
@@ -476,6 +489,7 @@ void fit_mu_kl_sparse(const SparseNmfData<Scalar>& a, Matrix<Scalar>& wt, Matrix
     const Index k = x.rows(), c = s.cols();
     out.resize(k, c);
     const double cost = static_cast<double>(s.nonZeros()) * static_cast<double>(2 * k);
+    // hilm-nothrow: stored entries into columns of the preallocated `out`, no temporaries
 #pragma omp parallel for schedule(static) if (worth_parallel(cost))
     for (Index j = 0; j < c; ++j) {
       auto column = out.col(j);

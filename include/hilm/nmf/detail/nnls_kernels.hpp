@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 
 namespace hilm::detail {
@@ -221,18 +223,24 @@ void solve_columns(const Matrix<Scalar>& g, const Matrix<Scalar>& b, Matrix<Scal
   if (how.active_set) {
     const int cap = how.max_iterations > 0 ? how.max_iterations : static_cast<int>(3 * k + 10);
     const bool parallel = static_cast<double>(c) * static_cast<double>(k * k * k) > 1e6;
+    ParallelGuard guard;  // the workspaces and the LDLT solves allocate
 #pragma omp parallel if (parallel)
     {
-      ActiveSetWorkspace<Scalar> ws(k);
+      std::optional<ActiveSetWorkspace<Scalar>> ws;
+      guard.run([&] { ws.emplace(k); });
 #pragma omp for schedule(dynamic, 8)
       for (Index j = 0; j < c; ++j) {
-        guarded_active_set_column(g, b.col(j).data(), x.col(j).data(), k, l1, l2, cap, tol, ws);
+        guard.run([&] {
+          guarded_active_set_column(g, b.col(j).data(), x.col(j).data(), k, l1, l2, cap, tol, *ws);
+        });
       }
     }
+    guard.rethrow();
   } else {
     const int cap = how.max_iterations > 0 ? how.max_iterations : 1000;
     const bool parallel =
         static_cast<double>(c) * static_cast<double>(k * k) * 2 * std::min(cap, 8) > 1e6;
+    // hilm-nothrow: cd_nnls_column is noexcept and works in place on preallocated columns
 #pragma omp parallel for schedule(static) if (parallel)
     for (Index j = 0; j < c; ++j) {
       cd_nnls_column(g.data(), g.rows(), b.col(j).data(), x.col(j).data(), k, l1, l2, cap, tol,

@@ -31,6 +31,7 @@
 #include <Eigen/Core>
 
 #include <hilm/core/assert.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/sae/detail/parallel.hpp>
 #include <hilm/sae/detail/topk.hpp>
@@ -180,23 +181,31 @@ double sae_select(const SaeWeights<Scalar>& w, const SaeStepContext<Scalar>& ctx
     ws.pre_has_bias = false;
     const Index k = ctx.k;
     en.resize_entries(rows * k, false);
+    ParallelGuard guard;  // the per-thread buffers and the top-k scratch allocate
     HILM_SAE_OMP(omp parallel if (rows * m >= sae_parallel_work)) {
       TopKScratch<Scalar> scratch;
-      std::vector<TopEntry<Scalar>> top(static_cast<std::size_t>(k));
-      Vector<Scalar> biased(m);
+      std::vector<TopEntry<Scalar>> top;
+      Vector<Scalar> biased;
+      guard.run([&] {
+        top.resize(static_cast<std::size_t>(k));
+        biased.resize(m);
+      });
       HILM_SAE_OMP(omp for schedule(static))
       for (Index r = 0; r < rows; ++r) {
-        biased = SaeConstRowMap<Scalar>(ws.pre.data() + r * m, m).transpose() + w.b_enc;
-        const Index c = select_top_k(biased.data(), m, k, Scalar(0), scratch, top.data());
-        en.start[r] = r * k;
-        en.count[r] = c;
-        for (Index e = 0; e < c; ++e) {
-          en.latent[r * k + e] = top[e].index;
-          en.z[r * k + e] = top[e].value;
-          en.pre[r * k + e] = top[e].value;
-        }
+        guard.run([&] {
+          biased = SaeConstRowMap<Scalar>(ws.pre.data() + r * m, m).transpose() + w.b_enc;
+          const Index c = select_top_k(biased.data(), m, k, Scalar(0), scratch, top.data());
+          en.start[r] = r * k;
+          en.count[r] = c;
+          for (Index e = 0; e < c; ++e) {
+            en.latent[r * k + e] = top[e].index;
+            en.z[r * k + e] = top[e].value;
+            en.pre[r * k + e] = top[e].value;
+          }
+        });
       }
     }
+    guard.rethrow();
     return 0;
   }
   // The other architectures look at every pre-activation: add the bias once.
@@ -235,6 +244,7 @@ double sae_select(const SaeWeights<Scalar>& w, const SaeStepContext<Scalar>& ctx
     if (ctx.architecture == SaeArchitecture::BatchTopK) return v >= cut && v > Scalar(0);
     return v > lower(j);
   };
+  // hilm-nothrow: counts into en.count (sized by reserve_rows); keeps() only compares
   HILM_SAE_OMP(omp parallel for schedule(static) if (rows * m >= sae_parallel_work))
   for (Index r = 0; r < rows; ++r) {
     const Scalar* row = ws.pre.data() + r * m;
@@ -248,6 +258,7 @@ double sae_select(const SaeWeights<Scalar>& w, const SaeStepContext<Scalar>& ctx
     total += en.count[r];
   }
   en.resize_entries(total, jump);
+  // hilm-nothrow: writes entries into the vectors sized by resize_entries just above
   HILM_SAE_OMP(omp parallel for schedule(static) if (rows * m >= sae_parallel_work))
   for (Index r = 0; r < rows; ++r) {
     const Scalar* row = ws.pre.data() + r * m;
@@ -321,6 +332,7 @@ SaeStepStats sae_forward_backward(
   const Scalar* theta = jump ? w.threshold.data() : nullptr;
   const Scalar inv_band = static_cast<Scalar>(1.0 / ctx.bandwidth);
   const Scalar half = static_cast<Scalar>(0.5);
+  // hilm-nothrow: Eigen maps over the preallocated ws buffers; coefficient-wise, no temporaries
   HILM_SAE_OMP(omp parallel for schedule(static) if (static_cast<long long>(en.latent.size() + rows) * d >= sae_parallel_work))
   for (Index r = 0; r < rows; ++r) {
     Scalar* base = ws.residual.data() + r * groups * d;
@@ -414,42 +426,50 @@ SaeStepStats sae_forward_backward(
     ax.resize_entries(rows * kaux, false);
     ws.aux_residual.resize(rows, d);
     ws.row_aux.assign(static_cast<std::size_t>(rows), 0.0);
+    ParallelGuard guard;  // the per-thread buffers and the top-k scratch allocate
     HILM_SAE_OMP(omp parallel if (rows * (n_dead + kaux * d) >= sae_parallel_work)) {
       TopKScratch<Scalar> scratch;
-      std::vector<TopEntry<Scalar>> top(static_cast<std::size_t>(kaux));
-      std::vector<Scalar> values(static_cast<std::size_t>(n_dead));
+      std::vector<TopEntry<Scalar>> top;
+      std::vector<Scalar> values;
+      guard.run([&] {
+        top.resize(static_cast<std::size_t>(kaux));
+        values.resize(static_cast<std::size_t>(n_dead));
+      });
       HILM_SAE_OMP(omp for schedule(static))
       for (Index r = 0; r < rows; ++r) {
-        const Scalar* row = ws.pre.data() + r * m;
-        for (Index i = 0; i < n_dead; ++i) {
-          const Index j = ctx.dead[static_cast<std::size_t>(i)];
-          values[static_cast<std::size_t>(i)] = ws.pre_has_bias ? row[j] : row[j] + w.b_enc[j];
-        }
-        const Index c = select_top_k(values.data(), n_dead, kaux, Scalar(0), scratch, top.data());
-        ax.start[r] = r * kaux;
-        ax.count[r] = c;
-        SaeRowMap<Scalar> a(ws.aux_residual.data() + r * d, d);
-        // ê − e with e = x − x̂ = −(x̂ − x)
-        if (aux_target != nullptr) {
-          a = -aux_target->row(r);
-        } else {
-          a = SaeConstRowMap<Scalar>(ws.residual.data() + (r * groups + groups - 1) * d, d);
-        }
-        for (Index e = 0; e < c; ++e) {
-          const Index j = ctx.dead[static_cast<std::size_t>(top[e].index)];
-          ax.latent[r * kaux + e] = j;
-          ax.z[r * kaux + e] = top[e].value;
-          ax.pre[r * kaux + e] = top[e].value;
-          a.noalias() += top[e].value * SaeConstRowMap<Scalar>(w.w_dec.data() + j * d, d);
-        }
-        ws.row_aux[r] = static_cast<double>(a.squaredNorm());
-        for (Index e = 0; e < c; ++e) {
-          const Index j = ax.latent[r * kaux + e];
-          ax.grad_pre[r * kaux + e] =
-              aux_scale * SaeConstRowMap<Scalar>(w.w_dec.data() + j * d, d).dot(a);
-        }
+        guard.run([&] {
+          const Scalar* row = ws.pre.data() + r * m;
+          for (Index i = 0; i < n_dead; ++i) {
+            const Index j = ctx.dead[static_cast<std::size_t>(i)];
+            values[static_cast<std::size_t>(i)] = ws.pre_has_bias ? row[j] : row[j] + w.b_enc[j];
+          }
+          const Index c = select_top_k(values.data(), n_dead, kaux, Scalar(0), scratch, top.data());
+          ax.start[r] = r * kaux;
+          ax.count[r] = c;
+          SaeRowMap<Scalar> a(ws.aux_residual.data() + r * d, d);
+          // ê − e with e = x − x̂ = −(x̂ − x)
+          if (aux_target != nullptr) {
+            a = -aux_target->row(r);
+          } else {
+            a = SaeConstRowMap<Scalar>(ws.residual.data() + (r * groups + groups - 1) * d, d);
+          }
+          for (Index e = 0; e < c; ++e) {
+            const Index j = ctx.dead[static_cast<std::size_t>(top[e].index)];
+            ax.latent[r * kaux + e] = j;
+            ax.z[r * kaux + e] = top[e].value;
+            ax.pre[r * kaux + e] = top[e].value;
+            a.noalias() += top[e].value * SaeConstRowMap<Scalar>(w.w_dec.data() + j * d, d);
+          }
+          ws.row_aux[r] = static_cast<double>(a.squaredNorm());
+          for (Index e = 0; e < c; ++e) {
+            const Index j = ax.latent[r * kaux + e];
+            ax.grad_pre[r * kaux + e] =
+                aux_scale * SaeConstRowMap<Scalar>(w.w_dec.data() + j * d, d).dot(a);
+          }
+        });
       }
     }
+    guard.rethrow();
     double aux = 0;
     for (Index r = 0; r < rows; ++r) aux += ws.row_aux[r];
     stats.auxk = ctx.auxk_coefficient * aux / static_cast<double>(rows);
@@ -461,6 +481,7 @@ SaeStepStats sae_forward_backward(
   ax.bucket(m);
   auto& gr = ws.grad;
   gr.shape(m, d, jump);  // every row is written below
+  // hilm-nothrow: Eigen maps over the preallocated gradient rows; coefficient-wise, no temporaries
   HILM_SAE_OMP(omp parallel for schedule(dynamic, 16) if (static_cast<long long>(en.latent.size() + ax.latent.size() + m) * d >= sae_parallel_work))
   for (Index j = 0; j < m; ++j) {
     SaeRowMap<Scalar> g_dec(gr.w_dec.data() + j * d, d);
