@@ -5,3 +5,6 @@ if(TARGET hilm_cli)
   find_package(nlohmann_json 3 REQUIRED)
   target_link_libraries(${_target} PRIVATE nlohmann_json::nlohmann_json)
 endif()
+# The SVG plot writer is a tool source without a library of its own: compile it in.
+target_sources(${_target} PRIVATE ${PROJECT_SOURCE_DIR}/tools/hilm/svg_plot.cpp)
+target_include_directories(${_target} PRIVATE ${PROJECT_SOURCE_DIR}/tools/hilm)
