@@ -299,22 +299,70 @@ void run(const DemoArgs& a) {
     node.name = "z2[" + std::to_string(live2[j]) + "]";
     if (truth2[j] >= 0) node.name += " = B" + std::to_string(truth2[j]);
   }
-  // Only concepts on some edge are drawn; isolated latents would clutter the picture.
-  graph::Graph drawn;
-  {
-    std::vector<Index> id(static_cast<std::size_t>(concepts.graph.size()), -1);
-    for (const auto& e : concepts.graph.edges()) {
-      for (const Index v : {e.from, e.to}) {
-        if (id[static_cast<std::size_t>(v)] < 0) {
-          id[static_cast<std::size_t>(v)] = drawn.add_node(concepts.graph.node(v));
-        }
-      }
-      drawn.add_edge(id[static_cast<std::size_t>(e.from)], id[static_cast<std::size_t>(e.to)],
-                     e.mark);
+  // The truth in the same node ids: a true concept is the latent matched to it, or a node of its
+  // own ("A3 (no latent)") when no latent was. The picture then draws true, false and missed
+  // edges in their own styles, with the same counts as the score above.
+  graph::Graph full = concepts.graph;
+  auto concept_node = [&](const std::vector<Index>& matched, Index offset, Index concept_id,
+                          const std::string& prefix, int level) {
+    for (std::size_t j = 0; j < matched.size(); ++j) {
+      if (matched[j] == concept_id) return offset + static_cast<Index>(j);
     }
+    const std::string name = prefix + std::to_string(concept_id) + " (no latent)";
+    for (Index v = concepts.graph.size(); v < full.size(); ++v) {
+      if (full.node(v).name == name) return v;
+    }
+    return full.add_node({name, true, level, 0});
+  };
+  std::vector<graph::Edge> truth_drawn;
+  for (const auto& [lo, up] : true_edges) {
+    const Index from = concept_node(truth1, 0, lo, "A", 0);
+    const Index to = concept_node(truth2, static_cast<Index>(live1.size()), up, "B", 1);
+    truth_drawn.push_back({from, to, graph::Mark::Directed});
   }
+  // Only concepts on some found or true edge are drawn; isolated latents would clutter it.
+  graph::Graph drawn, drawn_truth;
+  {
+    std::vector<graph::Edge> found_drawn = full.edges();
+    std::vector<Index> id(static_cast<std::size_t>(full.size()), -1);
+    for (const auto* edges : {&found_drawn, &truth_drawn}) {
+      for (const auto& e : *edges) {
+        id[static_cast<std::size_t>(e.from)] = 0;
+        id[static_cast<std::size_t>(e.to)] = 0;
+      }
+    }
+    for (Index v = 0; v < full.size(); ++v) {
+      if (id[static_cast<std::size_t>(v)] < 0) continue;
+      id[static_cast<std::size_t>(v)] = drawn.add_node(full.node(v));
+      drawn_truth.add_node(full.node(v));
+    }
+    auto at = [&](Index v) { return id[static_cast<std::size_t>(v)]; };
+    for (const auto& e : found_drawn) drawn.add_edge(at(e.from), at(e.to), e.mark);
+    for (const auto& e : truth_drawn) drawn_truth.add_edge(at(e.from), at(e.to), e.mark);
+  }
+  std::vector<std::string> notes = {
+      "z1[j] = Ai: latent j of the layer-1 SAE, matched to true level-1 concept Ai",
+      "z2[j] = Bi: latent j of the layer-2 SAE, matched to true level-2 concept Bi",
+      "Ai -> Bj: Ai is a parent of Bj (Bj is a function of its parents)"};
+  bool unmatched = false, absent = false;
+  for (const auto& n : drawn.nodes()) {
+    unmatched = unmatched || (n.name.rfind('z', 0) == 0 && n.name.find('=') == std::string::npos);
+    absent = absent || n.name.find("(no latent)") != std::string::npos;
+  }
+  if (unmatched) {
+    notes.emplace_back("z1[j] or z2[j] without \"= ...\": a latent matched to no true concept");
+  }
+  if (absent) notes.emplace_back("Ai (no latent): a true concept no latent was matched to");
   const std::string dot_path = a.out + "/concept_graph.dot";
-  write_text(dot_path, graph::to_dot(drawn));
+  write_text(dot_path,
+             graph::to_dot(drawn, {.name = "concept_graph",
+                                   .title = "hilm demo: concept graph between the two SAE layers "
+                                            "(seed " +
+                                            std::to_string(a.seed) + ")",
+                                   .legend = true,
+                                   .legend_notes = notes,
+                                   .components_per_row = 3,
+                                   .truth = &drawn_truth}));
   const bool svg = render_svg(dot_path, a.out + "/concept_graph.svg");
   if (!svg) {
     std::fprintf(stderr, "  (Graphviz's dot not found: concept_graph.svg not written)\n");
