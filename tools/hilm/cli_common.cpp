@@ -403,14 +403,6 @@ void write_text(const std::string& path, const std::string& text) {
   io::write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
-void make_output_dir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) {
-    throw bad_input(dir, "cannot create output directory" + (ec ? ": " + ec.message() : ""));
-  }
-}
-
 std::vector<Index> parse_index_list(const std::string& text, const std::string& flag, Index limit) {
   std::vector<Index> out;
   if (text.empty()) return out;

@@ -190,10 +190,6 @@ void require_finite(const Eigen::MatrixBase<Derived>& x, const std::string& file
 /// Writes text atomically (temporary file, then rename).
 void write_text(const std::string& path, const std::string& text);
 
-/// Creates a directory (and parents) for outputs; exit 3 if impossible. Prefer
-/// `OutputSet::directory`, which also removes it again when the command fails.
-void make_output_dir(const std::string& dir);
-
 /// Parses "3,5,7" into indices; empty string → empty list. Exit 2 on a malformed list; when
 /// `limit` > 0 every index must be < limit.
 std::vector<Index> parse_index_list(const std::string& text, const std::string& flag,

@@ -97,7 +97,10 @@ Index mean_active(const RowMatrix<float>& codes) {
 }
 
 void run(const DemoArgs& a) {
-  make_output_dir(a.out);
+  // Every file is staged and moved into --out only when the whole demo succeeded.
+  OutputSet outputs;
+  outputs.directory(a.out);
+  auto out_file = [&](const std::string& name) { return outputs.file(a.out + "/" + name); };
   const Stopwatch total;
   std::fprintf(stderr, "hilm demo: seed %llu, %lld samples, output in %s\n",
                static_cast<unsigned long long>(a.seed), static_cast<long long>(a.samples),
@@ -161,10 +164,10 @@ void run(const DemoArgs& a) {
   report["identifiability"] = {{"layer1", level_json(level1, model.widths[0])},
                                {"layer2", level_json(level2, model.widths[1])}};
 
-  io::write_npy(a.out + "/codes_layer1.npy", level1.codes);
-  io::write_npy(a.out + "/codes_layer2.npy", level2.codes);
-  io::write_npy(a.out + "/true_level1.npy", data.levels[0]);
-  io::write_npy(a.out + "/true_level2.npy", data.levels[1]);
+  write_result_npy(out_file("codes_layer1.npy"), "demo: codes_layer1", level1.codes);
+  write_result_npy(out_file("codes_layer2.npy"), "demo: codes_layer2", level2.codes);
+  write_result_npy(out_file("true_level1.npy"), "demo: true_level1", data.levels[0]);
+  write_result_npy(out_file("true_level2.npy"), "demo: true_level2", data.levels[1]);
 
   // 3. Concept graph between the two levels of learned codes. Latents that never fire carry no
   // information, and an overcomplete SAE may learn the same concept twice (codes with
@@ -353,7 +356,7 @@ void run(const DemoArgs& a) {
     notes.emplace_back("z1[j] or z2[j] without \"= ...\": a latent matched to no true concept");
   }
   if (absent) notes.emplace_back("Ai (no latent): a true concept no latent was matched to");
-  const std::string dot_path = a.out + "/concept_graph.dot";
+  const std::string dot_path = out_file("concept_graph.dot");
   write_text(dot_path,
              graph::to_dot(drawn, {.name = "concept_graph",
                                    .title = "hilm demo: concept graph between the two SAE layers "
@@ -363,7 +366,7 @@ void run(const DemoArgs& a) {
                                    .legend_notes = notes,
                                    .components_per_row = 3,
                                    .truth = &drawn_truth}));
-  const bool svg = render_svg(dot_path, a.out + "/concept_graph.svg");
+  const bool svg = render_svg(dot_path, out_file("concept_graph.svg"));
   if (!svg) {
     std::fprintf(stderr, "  (Graphviz's dot not found: concept_graph.svg not written)\n");
   }
@@ -452,15 +455,16 @@ void run(const DemoArgs& a) {
     }
     curves.push_back(std::move(s));
   }
-  write_text(a.out + "/training_curves.svg",
+  write_text(out_file("training_curves.svg"),
              line_plot_svg(curves, {.title = "SAE training: unexplained variance",
                                     .x_label = "step",
                                     .y_label = "1 − explained variance",
                                     .log_y = true}));
 
   report["elapsed_seconds_total"] = total.seconds();
-  write_text(a.out + "/report.json", report.dump(2) + "\n");
-  print_json(report, total.seconds());
+  require_finite_json(report, "demo: report.json");
+  write_text(out_file("report.json"), report.dump(2) + "\n");
+  finish(outputs, report, total.seconds());
 }
 
 void setup(CLI::App& root) {
