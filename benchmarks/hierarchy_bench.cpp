@@ -10,15 +10,15 @@
 namespace {
 
 void BM_Hierarchy_RankSearchLinear(benchmark::State& state) {
-  hilm::synth::LinearLatentHierarchyOptions o;
+  hilm::LinearLatentHierarchyOptions o;
   o.graph.widths = {2, 5, 10};
   o.graph.observed_per_leaf = 3;
   o.sem.samples = state.range(0);
   o.seed = 3;
-  const auto d = hilm::synth::linear_latent_hierarchy(o);
+  const auto d = hilm::linear_latent_hierarchy(o);
   hilm::Index tests = 0;
   for (auto _ : state) {
-    const auto r = hilm::hierarchy::rank_search(d.x, {.alpha = 0.01});
+    const auto r = hilm::rank_search(d.x, {.alpha = 0.01});
     tests = r.rank_tests;
     benchmark::DoNotOptimize(r.covers.data());
   }
@@ -28,16 +28,16 @@ void BM_Hierarchy_RankSearchLinear(benchmark::State& state) {
 BENCHMARK(BM_Hierarchy_RankSearchLinear)->Arg(5000)->ArgName("n")->Unit(benchmark::kMillisecond);
 
 void BM_Hierarchy_RankSearchDiscrete(benchmark::State& state) {
-  hilm::synth::DiscreteHierarchyOptions o;
+  hilm::DiscreteHierarchyOptions o;
   o.samples = state.range(0);
   o.graph = {
       .widths = {2, 6}, .observed_per_leaf = 2, .latent_cardinality = 2, .observed_cardinality = 3};
   o.cpts = {.dirichlet_alpha = 0.5, .min_singular_ratio = 0.4, .min_probability = 0.02};
   o.seed = 5;
-  const auto d = hilm::synth::discrete_hierarchy(o);
+  const auto d = hilm::discrete_hierarchy(o);
   const hilm::RowMatrix<double> x = d.values.leftCols(12).cast<double>();
   for (auto _ : state) {
-    const auto r = hilm::hierarchy::discrete_rank_search(x, {.alpha = 0.01});
+    const auto r = hilm::discrete_rank_search(x, {.alpha = 0.01});
     benchmark::DoNotOptimize(r.covers.data());
   }
 }

@@ -1,4 +1,4 @@
-// Benchmark of hilm::graph::pc: PC with Fisher-z on causal-learn's data_linear_10.txt (10000 × 20,
+// Benchmark of hilm::pc: PC with Fisher-z on causal-learn's data_linear_10.txt (10000 × 20,
 // stable, α = 0.05, uc_rule 0, uc_priority 2 — causal-learn's `pc(data, 0.05, fisherz)`), timed
 // from the raw data (the correlation matrix is part of the work, as in causal-learn). Issue 7
 // quotes causal-learn at 0.31 s for this run (measured elsewhere: causal-learn is not installable
@@ -27,7 +27,7 @@ std::string peer_file(const std::string& name) {
 }
 
 const hilm::RowMatrix<double>& linear_10() {
-  static const auto data = hilm::io::read_delimited<double>(peer_file("data_linear_10.txt")).data;
+  static const auto data = hilm::read_delimited<double>(peer_file("data_linear_10.txt")).data;
   return data;
 }
 
@@ -35,8 +35,8 @@ void BM_Graph_PcFisherZLinear10(benchmark::State& state) {
   const auto& data = linear_10();
   hilm::Index edges = 0, tests = 0;
   for (auto _ : state) {
-    hilm::stats::FisherZTest fz(data);
-    const auto r = hilm::graph::pc(fz, {.alpha = 0.05, .stable = true});
+    hilm::FisherZTest fz(data);
+    const auto r = hilm::pc(fz, {.alpha = 0.05, .stable = true});
     edges = r.graph.num_edges();
     tests = r.tests_run;
     benchmark::DoNotOptimize(edges);
@@ -50,9 +50,9 @@ BENCHMARK(BM_Graph_PcFisherZLinear10)->Unit(benchmark::kMillisecond)->UseRealTim
 
 // The search alone (correlation matrix built once outside the loop).
 void BM_Graph_PcFisherZLinear10SearchOnly(benchmark::State& state) {
-  const hilm::stats::FisherZTest fz(linear_10());
+  const hilm::FisherZTest fz(linear_10());
   for (auto _ : state) {
-    const auto r = hilm::graph::pc(fz, {.alpha = 0.05, .stable = true});
+    const auto r = hilm::pc(fz, {.alpha = 0.05, .stable = true});
     benchmark::DoNotOptimize(r.tests_run);
   }
 }

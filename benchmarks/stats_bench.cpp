@@ -34,9 +34,8 @@ Matrix<double> kci_data(Index n) {
 // elsewhere: causal-learn is not installable on this machine).
 void BM_Stats_KciConditional(benchmark::State& state) {
   const auto d = kci_data(state.range(0));
-  const auto method =
-      state.range(1) == 0 ? hilm::stats::KciMethod::Automatic : hilm::stats::KciMethod::Dense;
-  const hilm::stats::KciTest kci(d, {.method = method});
+  const auto method = state.range(1) == 0 ? hilm::KciMethod::Automatic : hilm::KciMethod::Dense;
+  const hilm::KciTest kci(d, {.method = method});
   const std::array<Index, 1> z{2};
   for (auto _ : state) {
     auto r = kci.test(0, 1, z);
@@ -61,9 +60,8 @@ BENCHMARK(BM_Stats_KciConditional)
 // One unconditional KCI (HSIC) test X0 ⫫ X1 (gamma null); method as above.
 void BM_Stats_KciUnconditional(benchmark::State& state) {
   const auto d = kci_data(state.range(0));
-  const auto method =
-      state.range(1) == 0 ? hilm::stats::KciMethod::Automatic : hilm::stats::KciMethod::Dense;
-  const hilm::stats::KciTest kci(d, {.method = method});
+  const auto method = state.range(1) == 0 ? hilm::KciMethod::Automatic : hilm::KciMethod::Dense;
+  const hilm::KciTest kci(d, {.method = method});
   for (auto _ : state) {
     auto r = kci.test(0, 1, {});
     benchmark::DoNotOptimize(r.p_value);
@@ -88,8 +86,8 @@ void BM_Stats_FisherZBatch(benchmark::State& state) {
   Matrix<double> d(n, p);
   for (Index i = 0; i < n; ++i)
     for (Index j = 0; j < p; ++j) d(i, j) = rng.normal() + (j > 0 ? 0.5 * d(i, j - 1) : 0.0);
-  const hilm::stats::FisherZTest fz(d);
-  std::vector<hilm::stats::CiQuery> queries;
+  const hilm::FisherZTest fz(d);
+  std::vector<hilm::CiQuery> queries;
   const auto max_s = static_cast<Index>(state.range(0));
   for (Index x = 0; x < p; ++x)
     for (Index y = x + 1; y < p; ++y)
@@ -100,7 +98,7 @@ void BM_Stats_FisherZBatch(benchmark::State& state) {
           if (b != x && b != y) queries.push_back({x, y, {a, b}});
       }
   for (auto _ : state) {
-    auto results = hilm::stats::test_batch(fz, queries);
+    auto results = hilm::test_batch(fz, queries);
     benchmark::DoNotOptimize(results.data());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(queries.size()));
@@ -114,7 +112,7 @@ void BM_Stats_FisherZSetup(benchmark::State& state) {
   Matrix<double> d(10000, 20);
   for (Index i = 0; i < d.size(); ++i) d.data()[i] = rng.normal();
   for (auto _ : state) {
-    hilm::stats::FisherZTest fz(d);
+    hilm::FisherZTest fz(d);
     benchmark::DoNotOptimize(fz.correlation().data());
   }
 }

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : HILM_EXAMPLE_DATA_DIR "/activations.npy";
   try {
     // Rows are samples, columns are features; the file may be float32/float64/int, C or Fortran.
-    const hilm::RowMatrix<float> x = hilm::io::read_npy<float>(path);
+    const hilm::RowMatrix<float> x = hilm::read_npy<float>(path);
     std::printf("loaded %s: %ld samples x %ld features\n", path.c_str(), long(x.rows()),
                 long(x.cols()));
 
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     std::printf("streamed %ld rows; mean activation norm %.4f\n", long(seen), mean.norm());
 
     // Outputs are written atomically: a temporary file, then rename.
-    hilm::io::write_npy("quickstart_mean.npy", mean);
+    hilm::write_npy("quickstart_mean.npy", mean);
     std::printf("wrote quickstart_mean.npy\n");
   } catch (const hilm::error& e) {
     std::fprintf(stderr, "quickstart: %s\n", e.message());

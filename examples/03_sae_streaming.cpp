@@ -20,12 +20,12 @@
 int main(int argc, char** argv) {
   try {
     std::string path;
-    hilm::synth::SparseLinearData<float> truth;
+    hilm::SparseLinearData<float> truth;
     const bool synthetic = argc < 2;
     if (synthetic) {
-      truth = hilm::synth::sparse_linear<float>({.samples = 50000, .seed = 7});
+      truth = hilm::sparse_linear<float>({.samples = 50000, .seed = 7});
       path = (std::filesystem::temp_directory_path() / "hilm_example_03.npy").string();
-      hilm::io::write_npy(path, truth.x);
+      hilm::write_npy(path, truth.x);
     } else {
       path = argv[1];
     }
@@ -48,9 +48,8 @@ int main(int argc, char** argv) {
 
     if (synthetic) {
       const hilm::RowMatrix<float> z = sae.encode(truth.x);
-      const double mcc = hilm::metrics::mcc(truth.codes, z).mean;
-      const double cosine =
-          hilm::metrics::dictionary_recovery(truth.atoms, sae.weights().w_dec).median;
+      const double mcc = hilm::mcc(truth.codes, z).mean;
+      const double cosine = hilm::dictionary_recovery(truth.atoms, sae.weights().w_dec).median;
       std::cout << "recovery of the 32 planted latents: MCC " << mcc << ", median atom cosine "
                 << cosine << "\n";
       std::filesystem::remove(path);

@@ -17,9 +17,9 @@
 
 int main() {
   const auto table =
-      hilm::io::read_delimited<double>(std::string(HILM_EXAMPLE_DATA_DIR) + "/pc_example.csv");
+      hilm::read_delimited<double>(std::string(HILM_EXAMPLE_DATA_DIR) + "/pc_example.csv");
   const auto& names = table.names;
-  hilm::stats::FisherZTest fz(table.data);  // correlation matrix computed once
+  hilm::FisherZTest fz(table.data);  // correlation matrix computed once
 
   // CI queries on 0 → 1 → 2 with the collider 0 → 3 ← 2: dependent marginally, independent
   // given the mediator 1, dependent again once the collider 3 is conditioned on as well.
@@ -32,18 +32,18 @@ int main() {
             << ": p = " << fz.test(0, 2, with_collider).p_value << "\n";
 
   // PC with causal-learn's defaults (stable skeleton, uc_rule 0, uc_priority 2).
-  auto result = hilm::graph::pc(fz, {.alpha = 0.05});
+  auto result = hilm::pc(fz, {.alpha = 0.05});
   for (hilm::Index i = 0; i < result.graph.size(); ++i) {
     result.graph.node(i).name = names[static_cast<std::size_t>(i)];
   }
   std::cout << "PC ran " << result.tests_run << " tests; edges:\n";
   for (const auto& e : result.graph.edges()) {
-    std::cout << "  " << result.graph.node(e.from).name << " " << hilm::graph::to_string(e.mark)
-              << " " << result.graph.node(e.to).name << "\n";
+    std::cout << "  " << result.graph.node(e.from).name << " " << hilm::to_string(e.mark) << " "
+              << result.graph.node(e.to).name << "\n";
   }
   // Undirected edges are those the data cannot orient (both directions are Markov equivalent).
-  hilm::graph::write_json(result.graph, "pc_example_graph.json");
-  hilm::graph::write_dot(result.graph, "pc_example_graph.dot");
+  hilm::write_json(result.graph, "pc_example_graph.json");
+  hilm::write_dot(result.graph, "pc_example_graph.dot");
   std::cout << "wrote pc_example_graph.json and pc_example_graph.dot (render: dot -Tsvg)\n";
   return 0;
 }

@@ -10,7 +10,7 @@
 
 int main() {
   try {
-    hilm::synth::DiscreteHierarchyOptions model;
+    hilm::DiscreteHierarchyOptions model;
     model.samples = 50000;
     model.graph = {.widths = {2, 6},
                    .observed_per_leaf = 2,
@@ -19,11 +19,11 @@ int main() {
     // Full-rank CPTs with a margin, so that n = 50k resolves every latent.
     model.cpts = {.dirichlet_alpha = 0.5, .min_singular_ratio = 0.4, .min_probability = 0.02};
     model.seed = 2024;
-    const auto truth = hilm::synth::discrete_hierarchy(model);
+    const auto truth = hilm::discrete_hierarchy(model);
 
     // The method sees only the 12 observed columns (integer codes 0, 1, 2).
     const hilm::RowMatrix<double> x = truth.values.leftCols(12).cast<double>();
-    const auto result = hilm::hierarchy::discrete_rank_search(x, {.alpha = 0.01});
+    const auto result = hilm::discrete_rank_search(x, {.alpha = 0.01});
 
     std::printf("%ld rank tests, %zu latents found (truth: 8)\n", long(result.rank_tests),
                 result.covers.size());
@@ -33,7 +33,7 @@ int main() {
       for (hilm::Index c : cover.children) std::printf(" %s", result.graph.node(c).name.c_str());
       std::printf("\n");
     }
-    hilm::graph::write_json(result.graph, "latent_hierarchy.json");
+    hilm::write_json(result.graph, "latent_hierarchy.json");
     std::printf("graph written to latent_hierarchy.json\n");
     return result.covers.size() == 8 ? 0 : 1;
   } catch (const std::exception& e) {

@@ -15,10 +15,10 @@
 
 int main() {
   using hilm::Index;
-  using namespace hilm::steer;
+  using namespace hilm;
   try {
     // 1. Activations with known concepts: x = s A, 16 concepts in R^32, 3 active per row.
-    const auto data = hilm::synth::sparse_linear<float>(
+    const auto data = hilm::sparse_linear<float>(
         {.samples = 6000, .features = 32, .latents = 16, .active = 3, .seed = 7});
 
     // 2. A TopK SAE (2x overcomplete, k = 3) and the latent matched to each true concept.
@@ -31,7 +31,7 @@ int main() {
                                                         .dead_after_rows = 6000,
                                                         .seed = 7});
     const hilm::SaeResult fit = sae.fit(source);
-    const auto match = hilm::metrics::mcc(data.codes, sae.encode(data.x));
+    const auto match = hilm::mcc(data.codes, sae.encode(data.x));
     std::printf("SAE: explained variance %.4f, MCC against the true concepts %.3f\n",
                 fit.metrics.explained_variance, match.mean);
 

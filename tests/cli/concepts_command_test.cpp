@@ -30,11 +30,11 @@ nlohmann::json read_json(const std::string& path) {
 
 TEST_CASE("cli: concepts recovers the planted parent sets and writes graph.json", "[cli]") {
   hilm::test::TempDir dir;
-  const auto data = hilm::synth::selection_hierarchy<double>(
+  const auto data = hilm::selection_hierarchy<double>(
       {.samples = 6000, .widths = {12, 4}, .seed = hilm::test::seed(400)});
   const auto lower = dir.file("z1.npy"), upper = dir.file("z2.npy"), out = dir.file("graph.json");
-  hilm::io::write_npy(lower, data.levels[0].cast<float>().eval());
-  hilm::io::write_npy(upper, data.levels[1]);
+  hilm::write_npy(lower, data.levels[0].cast<float>().eval());
+  hilm::write_npy(upper, data.levels[1]);
   const auto run = run_hilm({"concepts", "--lower", lower, "--upper", upper, "--out", out});
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
@@ -81,8 +81,8 @@ TEST_CASE("cli: concepts exit codes", "[cli]") {
   a.col(0).setLinSpaced(0, 1);
   b.setOnes();
   const auto pa = dir.file("a.npy"), pb = dir.file("b.npy");
-  hilm::io::write_npy(pa, a);
-  hilm::io::write_npy(pb, b);
+  hilm::write_npy(pa, a);
+  hilm::write_npy(pb, b);
   const auto out = dir.file("g.json");
   // Row counts differ: bad input naming a file.
   auto run = run_hilm({"concepts", "--lower", pa, "--upper", pb, "--out", out});

@@ -27,7 +27,7 @@ std::string fixture() {
   return std::string(HILM_TEST_DATA_DIR) + "/peer/causallearn_rlcd_two_latents_2000x6.csv";
 }
 
-std::set<std::vector<Index>> clusters_of(const hilm::graph::Graph& g) {
+std::set<std::vector<Index>> clusters_of(const hilm::Graph& g) {
   std::set<std::vector<Index>> out;
   for (Index v = 0; v < g.size(); ++v)
     if (!g.node(v).observed) out.insert(g.children(v));
@@ -46,7 +46,7 @@ TEST_CASE("cli: hierarchy --method rank finds the RLCD fixture's two latents", "
   CHECK(printed.contains("elapsed_seconds"));
   CHECK(printed["latents"].size() == 2);
   CHECK(printed["nodes"] == 8);
-  const auto g = hilm::graph::read_json(out);
+  const auto g = hilm::read_json(out);
   REQUIRE(g.size() == 8);
   CHECK(g.node(0).name == "X1");  // header names kept
   CHECK_FALSE(g.node(6).observed);
@@ -56,14 +56,14 @@ TEST_CASE("cli: hierarchy --method rank finds the RLCD fixture's two latents", "
 
 TEST_CASE("cli: hierarchy --method discrete reports cardinalities", "[cli][hierarchy]") {
   // Two binary latents, three ternary children each, n = 5000, written as integer CSV.
-  hilm::synth::SynthGraph truth;
+  hilm::SynthGraph truth;
   truth.nodes = 8;
   truth.observed = {true, true, true, true, true, true, false, false};
   truth.level = {0, 0, 0, 0, 0, 0, 1, 1};
   truth.cardinality = {3, 3, 3, 3, 3, 3, 2, 2};
   for (Index c = 0; c < 3; ++c) truth.edges.emplace_back(6, c);
   for (Index c = 3; c < 6; ++c) truth.edges.emplace_back(7, c);
-  const auto model = hilm::synth::random_cpts(
+  const auto model = hilm::random_cpts(
       truth, {.min_singular_ratio = 0.4, .min_probability = 0.05, .seed = hilm::test::seed(31)});
   const auto values = model.sample(5000, hilm::test::seed(32));
   hilm::test::TempDir dir;
@@ -78,7 +78,7 @@ TEST_CASE("cli: hierarchy --method discrete reports cardinalities", "[cli][hiera
       {"hierarchy", "--data", data, "--method", "discrete", "--alpha", "0.01", "--out", out});
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
-  const auto g = hilm::graph::read_json(out);
+  const auto g = hilm::read_json(out);
   REQUIRE(g.size() == 8);
   CHECK(g.node(6).cardinality == 2);
   CHECK(g.node(7).cardinality == 2);

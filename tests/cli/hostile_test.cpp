@@ -164,7 +164,7 @@ TEST_CASE("cli hostile: numeric options never crash, hang or yield non-finite re
         nlohmann::json j;
         REQUIRE_NOTHROW(j = nlohmann::json::parse(run.out));
         CHECK(bad_value(j, "", "") == "");
-        if (!t.npy.empty()) CHECK(hilm::io::read_npy<double>(t.npy).allFinite());
+        if (!t.npy.empty()) CHECK(hilm::read_npy<double>(t.npy).allFinite());
       }
     }
   }

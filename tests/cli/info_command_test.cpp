@@ -48,9 +48,9 @@ TEST_CASE("cli: info reports shape and dtype and order and endian of .npy files"
   hilm::RowMatrix<float> x(5, 3);
   x.setRandom();
   const auto c_path = dir.file("c.npy");
-  hilm::io::write_npy(c_path, x);
+  hilm::write_npy(c_path, x);
   const auto f_path = dir.file("f.npy");
-  hilm::io::write_npy(f_path, x.cast<double>(), {.fortran_order = true, .big_endian = true});
+  hilm::write_npy(f_path, x.cast<double>(), {.fortran_order = true, .big_endian = true});
 
   auto run = run_hilm({"info", c_path});
   REQUIRE(run.exit_code == 0);
@@ -76,9 +76,9 @@ TEST_CASE("cli: info reports shape and dtype and order and endian of .npy files"
       if (entry.path().extension() != ".npy") continue;
       run = run_hilm({"info", entry.path().string()});
       INFO(entry.path().string() << "\n" << run.err);
-      hilm::io::NpyHeader header;
+      hilm::NpyHeader header;
       try {
-        header = hilm::io::read_npy_header(entry.path().string());
+        header = hilm::read_npy_header(entry.path().string());
       } catch (const hilm::io_error&) {  // unsupported fixtures (strings, complex): bad input
         CHECK(run.exit_code == 3);
         CHECK(one_line_naming(run.err, entry.path().string()));
@@ -86,7 +86,7 @@ TEST_CASE("cli: info reports shape and dtype and order and endian of .npy files"
       }
       REQUIRE(run.exit_code == 0);
       j = nlohmann::json::parse(run.out);
-      CHECK(j["dtype"] == std::string(hilm::io::dtype_name(header.dtype)));
+      CHECK(j["dtype"] == std::string(hilm::dtype_name(header.dtype)));
       CHECK(j["shape"].size() == header.shape.size());
       CHECK(j["order"] == (header.fortran_order ? "F" : "C"));
       ++seen;
@@ -98,7 +98,7 @@ TEST_CASE("cli: info reports shape and dtype and order and endian of .npy files"
 
 TEST_CASE("cli: info lists the tensors of a .safetensors file", "[cli]") {
   hilm::test::TempDir dir;
-  hilm::io::SafetensorsWriter writer;
+  hilm::SafetensorsWriter writer;
   hilm::RowMatrix<float> w(4, 2);
   w.setOnes();
   writer.add("W_dec", w);
@@ -120,7 +120,7 @@ TEST_CASE("cli: bad input exits 3 with one line naming the file", "[cli]") {
   hilm::RowMatrix<double> x(20, 4);
   x.setRandom();
   const auto good = dir.file("good.npy");
-  hilm::io::write_npy(good, x);
+  hilm::write_npy(good, x);
   const std::string bytes = read_bytes(good);
 
   SECTION("missing file") {
@@ -174,8 +174,8 @@ TEST_CASE("cli: no corrupted file makes info crash or hang", "[cli]") {
   hilm::RowMatrix<float> x(6, 3);
   x.setRandom();
   const auto good_npy = dir.file("good.npy");
-  hilm::io::write_npy(good_npy, x);
-  hilm::io::SafetensorsWriter writer;
+  hilm::write_npy(good_npy, x);
+  hilm::SafetensorsWriter writer;
   writer.add("a", x);
   const auto good_st = dir.file("good.safetensors");
   writer.write(good_st);

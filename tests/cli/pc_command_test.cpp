@@ -21,9 +21,8 @@ std::string peer(const std::string& file) {
   return std::string(HILM_TEST_DATA_DIR) + "/peer/causallearn/" + file;
 }
 
-hilm::graph::EndpointMatrix expected_matrix(const std::string& file) {
-  return hilm::io::read_delimited<double>(peer("benchmark_returned_results/" + file))
-      .data.cast<int>();
+hilm::EndpointMatrix expected_matrix(const std::string& file) {
+  return hilm::read_delimited<double>(peer("benchmark_returned_results/" + file)).data.cast<int>();
 }
 
 }  // namespace
@@ -45,9 +44,9 @@ TEST_CASE("cli pc: fisherz graph.json equals causal-learn's result", "[cli][grap
   CHECK(j["edges"] ==
         j["directed"].get<long>() + j["undirected"].get<long>() + j["bidirected"].get<long>());
   CHECK(j["svg"].is_null());
-  const hilm::graph::Graph g = hilm::graph::read_json(out);
+  const hilm::Graph g = hilm::read_json(out);
   CHECK(g.node(0).name == "X1");  // from the data header
-  CHECK(hilm::graph::to_causal_learn_matrix(g) ==
+  CHECK(hilm::to_causal_learn_matrix(g) ==
         expected_matrix("linear_10_pc_fisherz_0.05_stable_0_2.txt"));
   std::ifstream dot_in(dot);
   std::stringstream text;
@@ -62,12 +61,12 @@ TEST_CASE("cli pc: max-p with causal-learn rounding and chisq reproduce causal-l
   auto run = run_hilm({"pc", "--data", peer("data_linear_10.txt"), "--test", "fisherz", "--uc-rule",
                        "1", "--uc-priority", "-1", "--causal-learn-rounding", "--out", out});
   REQUIRE(run.exit_code == 0);
-  CHECK(hilm::graph::to_causal_learn_matrix(hilm::graph::read_json(out)) ==
+  CHECK(hilm::to_causal_learn_matrix(hilm::read_json(out)) ==
         expected_matrix("linear_10_pc_fisherz_0.05_stable_1_-1.txt"));
   run = run_hilm({"pc", "--data", peer("data_discrete_10.txt"), "--test", "chisq", "--uc-priority",
                   "-1", "--out", out});
   REQUIRE(run.exit_code == 0);
-  CHECK(hilm::graph::to_causal_learn_matrix(hilm::graph::read_json(out)) ==
+  CHECK(hilm::to_causal_learn_matrix(hilm::read_json(out)) ==
         expected_matrix("discrete_10_pc_chisq_0.05_stable_0_-1.txt"));
 }
 
@@ -94,12 +93,12 @@ TEST_CASE("cli pc: usage and input errors", "[cli][graph]") {
   // Background knowledge through the CLI: forbid both directions of an edge PC finds.
   auto plain = run_hilm({"pc", "--data", data, "--test", "chisq", "--out", out});
   REQUIRE(plain.exit_code == 0);
-  const auto g = hilm::graph::read_json(out);
+  const auto g = hilm::read_json(out);
   REQUIRE(!g.edges().empty());
   const auto e = g.edges().front();
   const std::string pair = std::to_string(e.from) + ">" + std::to_string(e.to) + "," +
                            std::to_string(e.to) + ">" + std::to_string(e.from);
   REQUIRE(run_hilm({"pc", "--data", data, "--test", "chisq", "--forbid", pair, "--out", out})
               .exit_code == 0);
-  CHECK_FALSE(hilm::graph::read_json(out).adjacent(e.from, e.to));
+  CHECK_FALSE(hilm::read_json(out).adjacent(e.from, e.to));
 }

@@ -65,7 +65,7 @@ std::string copy_model(const hilm::test::TempDir& dir, const std::string& name) 
 
 // Overwrites the first float32 of tensor `tensor` in a .safetensors file with `value`.
 void poke_float(const std::string& file, const std::string& tensor, float value) {
-  const auto st = hilm::io::SafetensorsFile::open(file);
+  const auto st = hilm::SafetensorsFile::open(file);
   const auto& info = st.info(tensor);
   std::ifstream in(file, std::ios::binary);
   std::uint64_t header = 0;
@@ -185,7 +185,7 @@ TEST_CASE("cli robustness: steering that overflows float32 is a numerical failur
                 "--latent", "0", "--mode", "add", "--value", "3.4e38", "--out", out});
   INFO(edge.err);
   CHECK(edge.exit_code == 0);
-  CHECK(hilm::io::read_npy<double>(out).allFinite());
+  CHECK(hilm::read_npy<double>(out).allFinite());
 }
 
 TEST_CASE("cli robustness: a model holding NaN or Inf is bad input", "[cli]") {
@@ -214,7 +214,7 @@ TEST_CASE("cli robustness: a model holding NaN or Inf is bad input", "[cli]") {
 TEST_CASE("cli robustness: degenerate data are bad input naming the file", "[cli]") {
   hilm::test::TempDir dir;
   const std::string empty = dir.file("empty.npy");
-  hilm::io::write_npy(empty, RowMatrix<float>(0, 16));
+  hilm::write_npy(empty, RowMatrix<float>(0, 16));
   const std::string two_rows = write_csv(dir, "two.csv", grid_data(2, 3));
   const std::string queries_dir = dir.file("queries");
   fs::create_directory(queries_dir);
@@ -334,13 +334,13 @@ TEST_CASE("cli robustness: .safetensors data are read, and --tensor picks one", 
   const std::string csv = write_csv(dir, "d.csv", x);
   const std::string one = dir.file("one.safetensors");
   {
-    hilm::io::SafetensorsWriter w;
+    hilm::SafetensorsWriter w;
     w.add("acts", x);
     w.write(one);
   }
   const std::string many = dir.file("many.safetensors");
   {
-    hilm::io::SafetensorsWriter w;
+    hilm::SafetensorsWriter w;
     w.add("layer0", x);
     w.add("layer1", RowMatrix<double>(x * 2.0));
     w.add_vector("bias", Eigen::VectorXd::Ones(4));

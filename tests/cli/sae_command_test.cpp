@@ -29,8 +29,8 @@ TEST_CASE("cli: sae encode of Python-written models matches numpy", "[cli]") {
         {"sae", "encode", "--model", data + "/" + model, "--data", data + "/x.npy", "--out", out});
     INFO(model << ": " << run.err);
     REQUIRE(run.exit_code == 0);
-    const auto codes = hilm::io::read_npy<double>(out);
-    const auto expected = hilm::io::read_npy<double>(data + "/codes_" + model + ".npy");
+    const auto codes = hilm::read_npy<double>(out);
+    const auto expected = hilm::read_npy<double>(data + "/codes_" + model + ".npy");
     REQUIRE(codes.rows() == expected.rows());
     REQUIRE(codes.cols() == expected.cols());
     CHECK((codes - expected).cwiseAbs().maxCoeff() <=
@@ -47,7 +47,7 @@ TEST_CASE("cli: sae encode of Python-written models matches numpy", "[cli]") {
   hilm::RowMatrix<float> narrow(5, 3);
   narrow.setOnes();
   const auto narrow_path = dir.file("narrow.npy");
-  hilm::io::write_npy(narrow_path, narrow);
+  hilm::write_npy(narrow_path, narrow);
   run = run_hilm({"sae", "encode", "--model", data + "/saelens_topk", "--data", narrow_path,
                   "--out", dir.file("bad.npy")});
   CHECK(run.exit_code == 3);
@@ -62,7 +62,7 @@ TEST_CASE("cli: sae train reports completed passes, rows seen and a readable sta
     for (hilm::Index j = 0; j < x.cols(); ++j)
       x(i, j) = static_cast<float>(std::sin(0.1 * static_cast<double>(i * (j + 1))));
   const std::string data = dir.file("x.npy");
-  hilm::io::write_npy(data, x);
+  hilm::write_npy(data, x);
   const auto run = run_hilm({"sae", "train", "--data", data, "--latents", "12", "--k", "2",
                              "--epochs", "2", "--batch", "100", "--out", dir.file("m")});
   INFO(run.err);
@@ -85,7 +85,7 @@ TEST_CASE("cli: a training run killed with SIGKILL resumes to byte-identical wei
       x(i, j) = static_cast<float>(
           std::sin(0.37 * static_cast<double>(i * (j + 2)) + static_cast<double>(j)));
   const std::string data = dir.file("x.npy");
-  hilm::io::write_npy(data, x);
+  hilm::write_npy(data, x);
   auto slurp = [](const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

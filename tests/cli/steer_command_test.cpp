@@ -35,8 +35,8 @@ TEST_CASE("cli: steer moves the data only along the edited decoder direction", "
   hilm::test::TempDir dir;
   const std::string model = sae_data + "/saelens_topk";
   const std::string data = sae_data + "/x.npy";
-  const auto x = hilm::io::read_npy<double>(data);
-  const auto codes = hilm::io::read_npy<double>(sae_data + "/codes_saelens_topk.npy");
+  const auto x = hilm::read_npy<double>(data);
+  const auto codes = hilm::read_npy<double>(sae_data + "/codes_saelens_topk.npy");
   const auto weights = hilm::load_sae<double>(model);
   const Index j = busiest_latent(codes);
   const Eigen::RowVectorXd direction = weights.w_dec.row(j) / weights.input_scale;
@@ -71,7 +71,7 @@ TEST_CASE("cli: steer moves the data only along the edited decoder direction", "
     CHECK_THAT(json["intended_change"].get<double>(),
                Catch::Matchers::WithinRel(std::abs(c.factor) * mean_code, 1e-4));
 
-    const auto steered = hilm::io::read_npy<double>(out);
+    const auto steered = hilm::read_npy<double>(out);
     REQUIRE(steered.rows() == x.rows());
     REQUIRE(steered.cols() == x.cols());
     const RowMatrix<double> expected =
@@ -116,7 +116,7 @@ TEST_CASE("cli: steer exit codes", "[cli]") {
   // Data whose width differs from the model's d_in are bad input too.
   RowMatrix<float> narrow = RowMatrix<float>::Ones(4, 3);
   const std::string narrow_path = dir.file("narrow.npy");
-  hilm::io::write_npy(narrow_path, narrow);
+  hilm::write_npy(narrow_path, narrow);
   run = run_hilm({"steer", "--model", model, "--data", narrow_path, "--latent", "3", "--mode",
                   "ablate", "--out", out});
   CHECK(run.exit_code == 3);

@@ -44,7 +44,7 @@ TEST_CASE("cli: synth writes every kind with a truth file", "[cli]") {
       const auto path = out + "/" + name;
       REQUIRE(std::filesystem::exists(path));
       if (name.ends_with(".npy")) {
-        const auto header = hilm::io::read_npy_header(path);
+        const auto header = hilm::read_npy_header(path);
         // Sample arrays have one row per sample.
         if (name == "x.npy" || name == "data.npy") CHECK(header.shape.front() == 500);
       }

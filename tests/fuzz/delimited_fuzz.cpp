@@ -11,9 +11,9 @@
 namespace {
 
 template <class Scalar>
-void check(std::string_view text, const hilm::io::DelimitedOptions& options) {
+void check(std::string_view text, const hilm::DelimitedOptions& options) {
   try {
-    const auto t = hilm::io::parse_delimited<Scalar>(text, options, "fuzz.csv");
+    const auto t = hilm::parse_delimited<Scalar>(text, options, "fuzz.csv");
     // Invariants of a successful parse.
     if (t.data.cols() < 1) __builtin_trap();
     if (t.had_header && t.names.size() != static_cast<std::size_t>(t.data.cols())) __builtin_trap();
@@ -28,10 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::uint8_t selector = data[0];
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  hilm::io::DelimitedOptions options;
+  hilm::DelimitedOptions options;
   constexpr char delimiters[] = {0, ',', '\t', ' ', ';'};
   options.delimiter = delimiters[(selector & 7u) % 5u];
-  options.header = static_cast<hilm::io::DelimitedOptions::Header>(((selector >> 3) & 3u) % 3u);
+  options.header = static_cast<hilm::DelimitedOptions::Header>(((selector >> 3) & 3u) % 3u);
   options.allow_nan = (selector & 0x20u) == 0;
   options.categorical = (selector & 0x40u) != 0;
   if (selector & 0x80u) {

@@ -13,21 +13,21 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
   try {
-    const hilm::io::NpyHeader header = hilm::io::parse_npy_header(bytes, "fuzz.npy");
+    const hilm::NpyHeader header = hilm::parse_npy_header(bytes, "fuzz.npy");
     // The header must describe data inside the buffer.
     if (header.data_offset + header.data_bytes() > size) __builtin_trap();
   } catch (const hilm::io_error&) {
   }
   try {
-    (void)hilm::io::parse_npy<double>(bytes, "fuzz.npy");
+    (void)hilm::parse_npy<double>(bytes, "fuzz.npy");
   } catch (const hilm::io_error&) {
   }
   try {
-    (void)hilm::io::parse_npy<float>(bytes, "fuzz.npy", hilm::io::Conversion::Exact);
+    (void)hilm::parse_npy<float>(bytes, "fuzz.npy", hilm::Conversion::Exact);
   } catch (const hilm::io_error&) {
   }
   try {
-    (void)hilm::io::parse_npy<std::int64_t>(bytes, "fuzz.npy");
+    (void)hilm::parse_npy<std::int64_t>(bytes, "fuzz.npy");
   } catch (const hilm::io_error&) {
   }
   return 0;

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::byte> bytes(size);
   if (size > 0) std::memcpy(bytes.data(), data, size);
   try {
-    const auto file = hilm::io::SafetensorsFile::parse(std::move(bytes), "fuzz.safetensors");
+    const auto file = hilm::SafetensorsFile::parse(std::move(bytes), "fuzz.safetensors");
     for (const auto& t : file.tensors()) {
       if (t.shape.size() > 2) continue;
       try {

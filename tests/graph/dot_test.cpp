@@ -20,11 +20,11 @@
 #include "support/catch.hpp"
 #include "support/temp_dir.hpp"
 
+using hilm::DotOptions;
+using hilm::Edge;
+using hilm::Graph;
 using hilm::Index;
-using hilm::graph::DotOptions;
-using hilm::graph::Edge;
-using hilm::graph::Graph;
-using hilm::graph::Mark;
+using hilm::Mark;
 
 namespace {
 
@@ -109,7 +109,7 @@ TEST_CASE("graph dot: compare_edges sorts planted edits into true, false and mis
           "[graph][dot]") {
   for (std::uint64_t salt = 0; salt < 10; ++salt) {
     const Planted p = planted(hilm::test::seed(salt));
-    const auto c = hilm::graph::compare_edges(p.found, p.truth);
+    const auto c = hilm::compare_edges(p.found, p.truth);
     CHECK(same_set(c.true_edges, p.true_edges));
     CHECK(same_set(c.false_edges, p.false_edges));
     CHECK(same_set(c.missed_edges, p.missed_edges));
@@ -120,7 +120,7 @@ TEST_CASE("graph dot: compare_edges sorts planted edits into true, false and mis
     if (t + m > 0) CHECK_THAT(c.recall(), Catch::Matchers::WithinAbs(t / (t + m), 1e-12));
     if (t > 0) CHECK_THAT(c.f1(), Catch::Matchers::WithinAbs(2 * t / (2 * t + f + m), 1e-12));
   }
-  CHECK_THROWS_AS(hilm::graph::compare_edges(Graph(3), Graph(4)), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::compare_edges(Graph(3), Graph(4)), hilm::invalid_argument);
 }
 
 TEST_CASE("graph dot: against the truth each class of edge gets its own style", "[graph][dot]") {
@@ -128,7 +128,7 @@ TEST_CASE("graph dot: against the truth each class of edge gets its own style", 
   REQUIRE(!p.true_edges.empty());
   REQUIRE(!p.false_edges.empty());
   REQUIRE(!p.missed_edges.empty());
-  const std::string dot = hilm::graph::to_dot(p.found, {.truth = &p.truth});
+  const std::string dot = hilm::to_dot(p.found, {.truth = &p.truth});
   const auto statements = edge_statements(dot);
   CHECK(statements.size() == p.true_edges.size() + p.false_edges.size() + p.missed_edges.size());
   // Finds a statement of `e` whose attributes carry `style` and the arrowheads of its mark.
@@ -154,24 +154,23 @@ TEST_CASE("graph dot: against the truth each class of edge gets its own style", 
   CHECK(!drawn_as(p.true_edges.front(), "#d62728", "dashed"));
   CHECK(!drawn_as(p.false_edges.front(), "#222222", ""));
   // Without a truth nothing is styled.
-  const std::string plain = hilm::graph::to_dot(p.found);
+  const std::string plain = hilm::to_dot(p.found);
   for (const auto& [ends, attributes] : edge_statements(plain)) {
     CHECK(attributes.find("color") == std::string::npos);
     CHECK(attributes.find("style") == std::string::npos);
   }
   CHECK(plain.find("cluster_legend") == std::string::npos);
-  CHECK_THROWS_AS(hilm::graph::to_dot(Graph(3), {.truth = &p.truth}), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::to_dot(Graph(3), {.truth = &p.truth}), hilm::invalid_argument);
 }
 
 TEST_CASE("graph dot: the legend shows the classes with their counts and the scores",
           "[graph][dot]") {
   const Planted p = planted(hilm::test::seed(12));
   const auto t = p.true_edges.size(), f = p.false_edges.size(), m = p.missed_edges.size();
-  const std::string dot =
-      hilm::graph::to_dot(p.found, {.title = "Recovered <graph> & truth",
-                                    .legend = true,
-                                    .legend_notes = {"X1 -> X2: \"X1 causes X2\""},
-                                    .truth = &p.truth});
+  const std::string dot = hilm::to_dot(p.found, {.title = "Recovered <graph> & truth",
+                                                 .legend = true,
+                                                 .legend_notes = {"X1 -> X2: \"X1 causes X2\""},
+                                                 .truth = &p.truth});
   CHECK(dot.find("subgraph cluster_legend") != std::string::npos);
   CHECK(dot.find("true (found, in the truth): " + std::to_string(t) + "<") != std::string::npos);
   CHECK(dot.find("false (found, not in the truth): " + std::to_string(f) + "<") !=
@@ -197,7 +196,7 @@ TEST_CASE("graph dot: without a truth the legend lists the marks present and the
   g.add_edge(0, 1);
   g.add_edge(1, 2);
   g.add_edge(2, 3, Mark::Undirected);
-  const std::string observed_only = hilm::graph::to_dot(g, {.legend = true});
+  const std::string observed_only = hilm::to_dot(g, {.legend = true});
   CHECK(observed_only.find("directed (-&gt;): 2<") != std::string::npos);
   CHECK(observed_only.find("undirected (--): 1<") != std::string::npos);
   CHECK(observed_only.find("bidirected") == std::string::npos);
@@ -205,7 +204,7 @@ TEST_CASE("graph dot: without a truth the legend lists the marks present and the
   CHECK(observed_only.find("precision") == std::string::npos);
   const Index l = g.add_node({"L1", false, 1, 0});
   g.add_edge(l, 0, Mark::Bidirected);
-  const std::string with_latent = hilm::graph::to_dot(g, {.legend = true});
+  const std::string with_latent = hilm::to_dot(g, {.legend = true});
   CHECK(with_latent.find("bidirected (&lt;-&gt;): 1<") != std::string::npos);
   CHECK(with_latent.find("observed variable") != std::string::npos);
   CHECK(with_latent.find("latent variable") != std::string::npos);
@@ -232,7 +231,7 @@ TEST_CASE("graph dot: components_per_row stacks the components in rows", "[graph
   const int per_row = GENERATE(1, 2, 3);
   INFO(components << " components, " << per_row << " per row");
   const Graph g = stars(components);
-  const std::string dot = hilm::graph::to_dot(g, {.components_per_row = per_row});
+  const std::string dot = hilm::to_dot(g, {.components_per_row = per_row});
   const int rows = (components + per_row - 1) / per_row;
   // One rank per (row, level), each holding exactly the nodes of that row and level.
   const std::regex rank(R"(\{ rank=same;([^}]*)\}  // (row (\d+), )?level (\d+))");
@@ -269,7 +268,7 @@ TEST_CASE("graph dot: components_per_row stacks the components in rows", "[graph
   }
   CHECK(chains == rows - 1);
   // Off by default: one rank per level.
-  CHECK(hilm::graph::to_dot(g).find("row ") == std::string::npos);
+  CHECK(hilm::to_dot(g).find("row ") == std::string::npos);
 }
 
 TEST_CASE("graph dot: Graphviz accepts every variant without a warning", "[graph][dot]") {
@@ -297,7 +296,7 @@ TEST_CASE("graph dot: Graphviz accepts every variant without a warning", "[graph
     const std::string in = dir.file("g" + std::to_string(i) + ".dot");
     const std::string svg = dir.file("g" + std::to_string(i) + ".svg");
     const std::string err = dir.file("g" + std::to_string(i) + ".err");
-    hilm::graph::write_dot(cases[i].first, in, cases[i].second);
+    hilm::write_dot(cases[i].first, in, cases[i].second);
     const int rc = std::system(("dot -Tsvg '" + in + "' -o '" + svg + "' 2>'" + err + "'").c_str());
     CHECK(rc == 0);
     const std::string messages = slurp(err);  // dot reports layout problems as "Warning: …"

@@ -13,9 +13,9 @@
 #include "graph/graph_fixtures.hpp"
 #include "support/catch.hpp"
 
+using hilm::Graph;
 using hilm::Index;
-using hilm::graph::Graph;
-using hilm::graph::Mark;
+using hilm::Mark;
 
 namespace {
 
@@ -91,7 +91,7 @@ std::vector<Graph> markov_equivalent_dags(const Graph& g) {
         d.add_edge(e.from, e.to);
       }
     }
-    if (hilm::graph::is_dag(d) && vstructures(d) == target) out.push_back(d);
+    if (hilm::is_dag(d) && vstructures(d) == target) out.push_back(d);
   }
   return out;
 }
@@ -109,7 +109,7 @@ TEST_CASE("graph: d-separation on the chain, fork and collider", "[graph]") {
   g.add_edge(4, 5);
   g.add_edge(5, 6);
   using V = std::vector<Index>;
-  auto sep = [&](Index x, Index y, V z) { return hilm::graph::d_separated(g, x, y, z); };
+  auto sep = [&](Index x, Index y, V z) { return hilm::d_separated(g, x, y, z); };
   CHECK_FALSE(sep(0, 2, {}));
   CHECK(sep(0, 2, {1}));           // chain blocked
   CHECK_FALSE(sep(3, 4, {}));      // fork open
@@ -119,11 +119,11 @@ TEST_CASE("graph: d-separation on the chain, fork and collider", "[graph]") {
   CHECK_FALSE(sep(1, 4, {2, 6}));  // opened through its descendant
   CHECK(sep(1, 4, {0, 2, 5}));     // ... and closed again at the fork 0
   const V xs{1, 3}, ys{6}, zs{0, 2, 5};
-  CHECK(hilm::graph::d_separated(g, xs, ys, zs));
+  CHECK(hilm::d_separated(g, xs, ys, zs));
   CHECK_THROWS_AS(sep(0, 1, {0}), hilm::invalid_argument);
   Graph mixed(2);
   mixed.add_edge(0, 1, Mark::Undirected);
-  CHECK_THROWS_AS(hilm::graph::d_separated(mixed, 0, 1, V{}), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::d_separated(mixed, 0, 1, V{}), hilm::invalid_argument);
 }
 
 TEST_CASE("graph: Bayes-ball agrees with the path definition on random DAGs", "[graph]") {
@@ -143,7 +143,7 @@ TEST_CASE("graph: Bayes-ball agrees with the path definition on random DAGs", "[
           zs.insert(v);
         }
       }
-      const bool fast = hilm::graph::d_separated(g, x, y, z);
+      const bool fast = hilm::d_separated(g, x, y, z);
       const bool slow = !d_connected_by_paths(g, x, y, zs);
       REQUIRE(fast == slow);
       (fast ? separated : connected) += 1;
@@ -159,7 +159,7 @@ TEST_CASE("graph: dag_to_cpdag keeps exactly the edges all equivalent DAGs share
     g.add_edge(0, 2);
     g.add_edge(1, 2);
     g.add_edge(2, 3);
-    const Graph c = hilm::graph::dag_to_cpdag(g);
+    const Graph c = hilm::dag_to_cpdag(g);
     CHECK(c.is_directed(0, 2));
     CHECK(c.is_directed(1, 2));
     CHECK(c.is_directed(2, 3));
@@ -168,7 +168,7 @@ TEST_CASE("graph: dag_to_cpdag keeps exactly the edges all equivalent DAGs share
     Graph g(3);
     g.add_edge(0, 1);
     g.add_edge(1, 2);
-    const Graph c = hilm::graph::dag_to_cpdag(g);
+    const Graph c = hilm::dag_to_cpdag(g);
     CHECK(c.is_undirected(0, 1));
     CHECK(c.is_undirected(1, 2));
   }
@@ -176,7 +176,7 @@ TEST_CASE("graph: dag_to_cpdag keeps exactly the edges all equivalent DAGs share
     hilm::Random rng(hilm::test::seed(72));
     for (int trial = 0; trial < 25; ++trial) {
       const Graph g = random_dag(rng, 6, 0.4);
-      const Graph c = hilm::graph::dag_to_cpdag(g);
+      const Graph c = hilm::dag_to_cpdag(g);
       const auto members = markov_equivalent_dags(g);
       REQUIRE(!members.empty());
       for (const auto& e : g.edges()) {
@@ -194,8 +194,8 @@ TEST_CASE("graph: dag_to_cpdag keeps exactly the edges all equivalent DAGs share
   cyclic.add_edge(0, 1);
   cyclic.add_edge(1, 2);
   cyclic.add_edge(2, 0);
-  CHECK_FALSE(hilm::graph::is_dag(cyclic));
-  CHECK_THROWS_AS(hilm::graph::dag_to_cpdag(cyclic), hilm::invalid_argument);
+  CHECK_FALSE(hilm::is_dag(cyclic));
+  CHECK_THROWS_AS(hilm::dag_to_cpdag(cyclic), hilm::invalid_argument);
 }
 
 TEST_CASE("graph: Meek rules R1-R4 each orient their pattern", "[graph]") {
@@ -203,7 +203,7 @@ TEST_CASE("graph: Meek rules R1-R4 each orient their pattern", "[graph]") {
     Graph g(3);
     g.add_edge(0, 1);
     g.add_edge(1, 2, Mark::Undirected);
-    CHECK(hilm::graph::apply_meek_rules(g) == 1);
+    CHECK(hilm::apply_meek_rules(g) == 1);
     CHECK(g.is_directed(1, 2));
   }
   SECTION("R2") {
@@ -211,7 +211,7 @@ TEST_CASE("graph: Meek rules R1-R4 each orient their pattern", "[graph]") {
     g.add_edge(0, 1);
     g.add_edge(1, 2);
     g.add_edge(0, 2, Mark::Undirected);
-    hilm::graph::apply_meek_rules(g);
+    hilm::apply_meek_rules(g);
     CHECK(g.is_directed(0, 2));
   }
   SECTION("R3") {
@@ -221,7 +221,7 @@ TEST_CASE("graph: Meek rules R1-R4 each orient their pattern", "[graph]") {
     g.add_edge(1, 3);
     g.add_edge(2, 3);
     g.add_edge(0, 3, Mark::Undirected);
-    hilm::graph::apply_meek_rules(g);
+    hilm::apply_meek_rules(g);
     CHECK(g.is_directed(0, 3));
     CHECK(g.is_undirected(0, 1));
   }
@@ -237,17 +237,17 @@ TEST_CASE("graph: Meek rules R1-R4 each orient their pattern", "[graph]") {
       return g;
     };
     Graph with = make();
-    hilm::graph::apply_meek_rules(with);
+    hilm::apply_meek_rules(with);
     CHECK(with.is_directed(0, 3));
     Graph without = make();
-    hilm::graph::apply_meek_rules(without, {.rule4 = false});
+    hilm::apply_meek_rules(without, {.rule4 = false});
     CHECK(without.is_undirected(0, 3));
   }
   SECTION("nothing to do on an undirected chain") {
     Graph g(3);
     g.add_edge(0, 1, Mark::Undirected);
     g.add_edge(1, 2, Mark::Undirected);
-    CHECK(hilm::graph::apply_meek_rules(g) == 0);
+    CHECK(hilm::apply_meek_rules(g) == 0);
   }
 }
 
@@ -261,7 +261,7 @@ TEST_CASE("graph: O_min merges a one-to-one latent bottleneck, O_s completes cov
   g.add_edge(l2, 1);
   g.add_edge(l1, 2);
   g.add_edge(l1, 3);
-  const Graph m = hilm::graph::minimal_graph(g);
+  const Graph m = hilm::minimal_graph(g);
   REQUIRE(m.size() == 5);
   CHECK(m.node(4).name == "L1");
   CHECK(m.children(4) == std::vector<Index>{0, 1, 2, 3});
@@ -270,12 +270,12 @@ TEST_CASE("graph: O_min merges a one-to-one latent bottleneck, O_s completes cov
   Graph h = g;
   const Index l3 = h.add_node({"L3", false, 2, 0});
   h.add_edge(l3, l2);
-  CHECK(hilm::graph::minimal_graph(h).size() == h.size());
+  CHECK(hilm::minimal_graph(h).size() == h.size());
   // An observed child in between is never merged.
   Graph k(3);
   k.add_edge(0, 1);
   k.add_edge(1, 2);
-  CHECK(hilm::graph::minimal_graph(k) == k);
+  CHECK(hilm::minimal_graph(k) == k);
 
   // O_s: cover {L1, L2} of two latents over X1..X3: every member gets every child.
   Graph s(3);
@@ -284,10 +284,10 @@ TEST_CASE("graph: O_min merges a one-to-one latent bottleneck, O_s completes cov
   s.add_edge(a, 0);
   s.add_edge(a, 1);
   s.add_edge(b, 2);
-  const Graph closed = hilm::graph::skeleton_closure(s, {{a, b}});
+  const Graph closed = hilm::skeleton_closure(s, {{a, b}});
   CHECK(closed.children(a) == std::vector<Index>{0, 1, 2});
   CHECK(closed.children(b) == std::vector<Index>{0, 1, 2});
   CHECK_FALSE(closed.adjacent(a, b));
-  CHECK(hilm::graph::skeleton_closure(s) == s);  // singleton covers: unchanged
-  CHECK_THROWS_AS(hilm::graph::skeleton_closure(s, {{0}}), hilm::invalid_argument);
+  CHECK(hilm::skeleton_closure(s) == s);  // singleton covers: unchanged
+  CHECK_THROWS_AS(hilm::skeleton_closure(s, {{0}}), hilm::invalid_argument);
 }

@@ -10,11 +10,11 @@
 
 namespace hilm::test {
 
-/// A random DAG on n nodes (synth::random_dag: random causal order, each pair joined with
+/// A random DAG on n nodes (hilm::random_dag: random causal order, each pair joined with
 /// probability `density`), its seed drawn from `rng`.
-inline graph::Graph random_dag(Random& rng, Index n, double density) {
+inline hilm::Graph random_dag(Random& rng, Index n, double density) {
   const auto seed = static_cast<std::uint64_t>(rng.uniform_index(Index{1} << 40));
-  return graph::Graph::from_synth(synth::random_dag(
+  return hilm::Graph::from_synth(hilm::random_dag(
       {.nodes = n, .expected_degree = density * static_cast<double>(n - 1), .seed = seed}));
 }
 

@@ -2,9 +2,9 @@
 
 #include "support/catch.hpp"
 
+using hilm::Graph;
 using hilm::Index;
-using hilm::graph::Graph;
-using hilm::graph::Mark;
+using hilm::Mark;
 
 TEST_CASE("Graph stores marks at both ends and answers orientation queries", "[graph]") {
   Graph g(4);
@@ -24,9 +24,9 @@ TEST_CASE("Graph stores marks at both ends and answers orientation queries", "[g
   CHECK(g.num_edges() == 3);
   const auto edges = g.edges();
   REQUIRE(edges.size() == 3);
-  CHECK(edges[0] == hilm::graph::Edge{0, 1, Mark::Directed});
-  CHECK(edges[1] == hilm::graph::Edge{1, 2, Mark::Undirected});
-  CHECK(edges[2] == hilm::graph::Edge{2, 3, Mark::Bidirected});
+  CHECK(edges[0] == hilm::Edge{0, 1, Mark::Directed});
+  CHECK(edges[1] == hilm::Edge{1, 2, Mark::Undirected});
+  CHECK(edges[2] == hilm::Edge{2, 3, Mark::Bidirected});
 
   g.orient(2, 1);
   CHECK(g.is_directed(2, 1));
@@ -44,7 +44,7 @@ TEST_CASE("Graph rejects bad ids and self-loops", "[graph]") {
 }
 
 TEST_CASE("Graph round-trips the metrics adjacency and synth truths", "[graph]") {
-  hilm::synth::Adjacency a = hilm::synth::Adjacency::Zero(4, 4);
+  hilm::Adjacency a = hilm::Adjacency::Zero(4, 4);
   a(0, 1) = 1;            // 0 -> 1
   a(2, 1) = a(1, 2) = 1;  // 1 -- 2
   a(3, 2) = 1;            // 3 -> 2
@@ -52,7 +52,7 @@ TEST_CASE("Graph round-trips the metrics adjacency and synth truths", "[graph]")
   CHECK(g.adjacency() == a);
   CHECK(g.is_directed(3, 2));
 
-  hilm::synth::SynthGraph truth;
+  hilm::SynthGraph truth;
   truth.nodes = 4;
   truth.observed = {true, true, true, false};
   truth.level = {0, 0, 0, 1};

@@ -16,10 +16,10 @@
 #include "graph/graph_fixtures.hpp"
 #include "support/catch.hpp"
 
+using hilm::Graph;
 using hilm::Index;
-using hilm::graph::Graph;
-using hilm::graph::Mark;
-using hilm::graph::PcOptions;
+using hilm::Mark;
+using hilm::PcOptions;
 
 namespace {
 
@@ -48,17 +48,16 @@ TEST_CASE("pc: a d-separation oracle gives the CPDAG of random DAGs (stable and 
   hilm::Random rng(hilm::test::seed(81));
   for (int trial = 0; trial < 30; ++trial) {
     const Graph dag = random_dag(rng, 9, 0.3);
-    const Graph truth = hilm::graph::dag_to_cpdag(dag);
-    hilm::graph::DSeparationOracle oracle(dag);
+    const Graph truth = hilm::dag_to_cpdag(dag);
+    hilm::DSeparationOracle oracle(dag);
     for (const bool stable : {true, false}) {
       for (const int priority : {0, 1, 2, 3, 4}) {
         PcOptions o;
         o.stable = stable;
         o.uc_priority = priority;
-        const auto r = hilm::graph::pc(oracle, o);
+        const auto r = hilm::pc(oracle, o);
         REQUIRE(r.status == hilm::FitStatus::Converged);
-        REQUIRE(hilm::graph::to_causal_learn_matrix(r.graph) ==
-                hilm::graph::to_causal_learn_matrix(truth));
+        REQUIRE(hilm::to_causal_learn_matrix(r.graph) == hilm::to_causal_learn_matrix(truth));
       }
     }
     // max-p rules with the oracle also find the truth (p-values are 0/1: no ties to break).
@@ -66,9 +65,8 @@ TEST_CASE("pc: a d-separation oracle gives the CPDAG of random DAGs (stable and 
       PcOptions o;
       o.uc_rule = rule;
       o.uc_priority = -1;
-      const auto r = hilm::graph::pc(oracle, o);
-      CHECK(hilm::graph::to_causal_learn_matrix(r.graph) ==
-            hilm::graph::to_causal_learn_matrix(truth));
+      const auto r = hilm::pc(oracle, o);
+      CHECK(hilm::to_causal_learn_matrix(r.graph) == hilm::to_causal_learn_matrix(truth));
     }
   }
 }
@@ -78,8 +76,8 @@ TEST_CASE("pc: separating sets are recorded for every removed adjacency", "[grap
   dag.add_edge(0, 2);
   dag.add_edge(1, 2);
   dag.add_edge(2, 3);
-  hilm::graph::DSeparationOracle oracle(dag);
-  const auto r = hilm::graph::pc(oracle, {});
+  hilm::DSeparationOracle oracle(dag);
+  const auto r = hilm::pc(oracle, {});
   REQUIRE(r.sepsets.find(0, 1) != nullptr);
   CHECK(r.sepsets.find(0, 1)->empty());
   CHECK(*r.sepsets.find(0, 3) == std::vector<Index>{2});
@@ -123,17 +121,17 @@ TEST_CASE("pc: the stable result does not depend on the thread count", "[graph][
       x(row, v) = value;
     }
   }
-  hilm::stats::FisherZTest fz(x);
+  hilm::FisherZTest fz(x);
   PcOptions o;
   o.alpha = 0.01;
-  hilm::graph::PcResult one, two;
+  hilm::PcResult one, two;
   {
     hilm::ScopedThreads t(1);
-    one = hilm::graph::pc(fz, o);
+    one = hilm::pc(fz, o);
   }
   {
     hilm::ScopedThreads t(2);
-    two = hilm::graph::pc(fz, o);
+    two = hilm::pc(fz, o);
   }
   CHECK(one.graph == two.graph);
   CHECK(one.tests_run == two.tests_run);
@@ -148,40 +146,40 @@ TEST_CASE("pc: depth limit, background knowledge and option validation", "[graph
   dag.add_edge(1, 2);
   dag.add_edge(2, 3);
   dag.add_edge(0, 3);
-  hilm::graph::DSeparationOracle oracle(dag);
+  hilm::DSeparationOracle oracle(dag);
   PcOptions shallow;
   shallow.depth = 1;
-  const auto r1 = hilm::graph::pc(oracle, shallow);
+  const auto r1 = hilm::pc(oracle, shallow);
   CHECK(r1.depth_reached == 1);
   CHECK(r1.graph.adjacent(1, 3));  // not removable at depth ≤ 1
-  const auto full = hilm::graph::pc(oracle, {});
+  const auto full = hilm::pc(oracle, {});
   CHECK_FALSE(full.graph.adjacent(1, 3));
 
   PcOptions bk;
   bk.background.forbidden = {{0, 1}, {1, 0}};  // remove 0 – 1 whatever the data say
   bk.background.required = {{3, 2}};           // keep 2 – 3 and orient it 3 → 2
-  const auto r2 = hilm::graph::pc(oracle, bk);
+  const auto r2 = hilm::pc(oracle, bk);
   CHECK_FALSE(r2.graph.adjacent(0, 1));
   CHECK(r2.graph.is_directed(3, 2));
   PcOptions one_way;
   one_way.background.forbidden = {{1, 2}};  // 1 → 2 forbidden: oriented 2 → 1
-  const auto r3 = hilm::graph::pc(oracle, one_way);
+  const auto r3 = hilm::pc(oracle, one_way);
   CHECK(r3.graph.is_directed(2, 1));
 
   PcOptions bad;
   bad.alpha = 1.5;
-  CHECK_THROWS_AS(hilm::graph::pc(oracle, bad), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::pc(oracle, bad), hilm::invalid_argument);
   bad = PcOptions{};
   bad.uc_rule = 2;
   bad.uc_priority = 1;
-  CHECK_THROWS_AS(hilm::graph::pc(oracle, bad), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::pc(oracle, bad), hilm::invalid_argument);
   bad = PcOptions{};
   bad.background.required = {{0, 9}};
-  CHECK_THROWS_AS(hilm::graph::pc(oracle, bad), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::pc(oracle, bad), hilm::invalid_argument);
 
   PcOptions cancel;
   cancel.progress = [](const hilm::Progress&) { return false; };
-  CHECK(hilm::graph::pc(oracle, cancel).status == hilm::FitStatus::Cancelled);
+  CHECK(hilm::pc(oracle, cancel).status == hilm::FitStatus::Cancelled);
 }
 
 TEST_CASE("pc: uc_priority resolves conflicting colliders as causal-learn documents",
@@ -192,7 +190,7 @@ TEST_CASE("pc: uc_priority resolves conflicting colliders as causal-learn docume
   auto run = [&](int priority) {
     PcOptions o;
     o.uc_priority = priority;
-    return hilm::graph::pc(t, o).graph;
+    return hilm::pc(t, o).graph;
   };
   const Graph overwrite = run(0);  // later triple (1, 2, 3) wins
   CHECK(overwrite.is_directed(0, 1));
@@ -209,7 +207,7 @@ TEST_CASE("pc: uc_priority resolves conflicting colliders as causal-learn docume
   // Negative control: with a consistent script (1 in sepset(0, 2)) there is one collider only.
   ScriptedTest consistent{4, {{0, 2, 1}, {1, 3}, {0, 3}}};
   PcOptions o;
-  const Graph single = hilm::graph::pc(consistent, o).graph;
+  const Graph single = hilm::pc(consistent, o).graph;
   CHECK(single.is_undirected(0, 1));
   CHECK(single.is_directed(1, 2));
   CHECK(single.is_directed(3, 2));

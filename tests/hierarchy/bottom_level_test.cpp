@@ -35,7 +35,7 @@ struct T6Data {
 
 T6Data t6_data(Index n, double separation, std::uint64_t seed) {
   Random rng(seed);
-  const auto g = hilm::synth::random_injective_mlp(8, 10, 2, 0.2, rng);
+  const auto g = hilm::random_injective_mlp(8, 10, 2, 0.2, rng);
   RowMatrix<double> z = RowMatrix<double>::Zero(n, 8);
   T6Data data;
   data.states.resize(n);
@@ -62,7 +62,7 @@ SelectComponentsOptions t6_selection(Index min_k, Index max_k, std::uint64_t see
 }
 
 double matched(const IndexVector& truth, const IndexVector& estimate) {
-  return hilm::metrics::matched_accuracy(truth, estimate).accuracy;
+  return hilm::matched_accuracy(truth, estimate).accuracy;
 }
 
 template <class F>

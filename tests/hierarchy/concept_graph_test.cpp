@@ -27,13 +27,13 @@
 
 #include "support/catch.hpp"
 
+using hilm::concept_graph;
+using hilm::ConceptGraphOptions;
+using hilm::ConceptGraphResult;
 using hilm::Index;
 using hilm::IndexVector;
+using hilm::ParentSelection;
 using hilm::RowMatrix;
-using hilm::hierarchy::concept_graph;
-using hilm::hierarchy::ConceptGraphOptions;
-using hilm::hierarchy::ConceptGraphResult;
-using hilm::hierarchy::ParentSelection;
 
 namespace {
 
@@ -60,7 +60,7 @@ double edge_f1(const ParentSets& truth, const ConceptGraphResult& r,
   return precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
 }
 
-hilm::synth::SelectionHierarchyOptions t11_options(std::uint64_t seed) {
+hilm::SelectionHierarchyOptions t11_options(std::uint64_t seed) {
   // DESIGN.md T11: 20 sparse level-1 concepts, 6 level-2 concepts (And/Or/Threshold of 2–3
   // level-1 ones), samples kept when at least one level-2 concept is on.
   return {.samples = 10000, .widths = {20, 6}, .seed = seed};
@@ -71,8 +71,7 @@ hilm::synth::SelectionHierarchyOptions t11_options(std::uint64_t seed) {
 TEST_CASE("concepts: T11 minimal parent sets on the true level-1 and level-2 values",
           "[hierarchy][t11]") {
   for (std::uint64_t salt = 0; salt < 3; ++salt) {
-    const auto data =
-        hilm::synth::selection_hierarchy<double>(t11_options(hilm::test::seed(300 + salt)));
+    const auto data = hilm::selection_hierarchy<double>(t11_options(hilm::test::seed(300 + salt)));
     const auto result = concept_graph(data.levels[0], data.levels[1]);
     const double f1 = edge_f1(data.parents[0], result);
     INFO("salt " << salt << ": edge F1 " << f1);
@@ -97,7 +96,7 @@ TEST_CASE("concepts: T11 negative control — p-value-only pruning admits spurio
           "[hierarchy][t11]") {
   // The lesson of DESIGN.md §2.2: selection makes non-parents detectably dependent on an upper
   // concept, so backward elimination by p-values keeps them; minimality of effect does not.
-  const auto data = hilm::synth::selection_hierarchy<double>(t11_options(hilm::test::seed(310)));
+  const auto data = hilm::selection_hierarchy<double>(t11_options(hilm::test::seed(310)));
   const double minimal = edge_f1(data.parents[0], concept_graph(data.levels[0], data.levels[1]));
   const double pvalue_only = edge_f1(
       data.parents[0],
@@ -109,7 +108,7 @@ TEST_CASE("concepts: T11 negative control — p-value-only pruning admits spurio
 
 TEST_CASE("concepts: T11 negative control — permuted upper columns give no edges",
           "[hierarchy][t11]") {
-  const auto data = hilm::synth::selection_hierarchy<double>(t11_options(hilm::test::seed(320)));
+  const auto data = hilm::selection_hierarchy<double>(t11_options(hilm::test::seed(320)));
   RowMatrix<double> upper = data.levels[1];
   hilm::Random rng(hilm::test::seed(321));
   std::vector<Index> rows(static_cast<std::size_t>(upper.rows()));
@@ -128,21 +127,21 @@ TEST_CASE("concepts: T11 negative control — permuted upper columns give no edg
 TEST_CASE("concepts: T11 parents are independent without selection and dependent with it",
           "[hierarchy][t11]") {
   const auto options = t11_options(hilm::test::seed(330));
-  const auto selected = hilm::synth::selection_hierarchy<double>(options);
+  const auto selected = hilm::selection_hierarchy<double>(options);
   // Without selection the level-1 concepts are independent by construction, so a single p-value
   // falls below 0.05 one time in twenty; the median over five independent unselected draws of
   // the same graph does so with probability ≈ 0.001 (three of five uniforms below 0.05).
-  std::vector<hilm::stats::FisherZTest> without;
+  std::vector<hilm::FisherZTest> without;
   for (std::uint64_t k = 0; k < 5; ++k) {
     auto unselected_options = options;
-    unselected_options.selection = hilm::synth::Selection::None;
+    unselected_options.selection = hilm::Selection::None;
     unselected_options.parents = selected.parents;
     unselected_options.seed = options.seed + 1 + k;
-    const auto unselected = hilm::synth::selection_hierarchy<double>(unselected_options);
+    const auto unselected = hilm::selection_hierarchy<double>(unselected_options);
     REQUIRE(unselected.parents == selected.parents);
     without.emplace_back(unselected.levels[0]);
   }
-  const hilm::stats::FisherZTest with(selected.levels[0]);
+  const hilm::FisherZTest with(selected.levels[0]);
   double best_p = 2;
   std::array<Index, 2> pair{};
   for (const auto& set : selected.parents[0]) {
@@ -171,7 +170,7 @@ TEST_CASE("concepts: T11 on level-1 codes recovered by a TopK SAE", "[hierarchy]
   // true concepts recovers them (MCC ≥ 0.9); latents are Hungarian-matched to the truth only to
   // score the edges, the concept graph itself runs on the raw SAE codes.
   const std::uint64_t seed = hilm::test::seed(340);
-  const auto data = hilm::synth::selection_hierarchy<float>(t11_options(seed));
+  const auto data = hilm::selection_hierarchy<float>(t11_options(seed));
   hilm::MatrixSource source(data.x);
   hilm::SparseAutoencoder<float> sae(hilm::SaeOptions{.latents = 20,
                                                       .k = 8,
@@ -182,7 +181,7 @@ TEST_CASE("concepts: T11 on level-1 codes recovered by a TopK SAE", "[hierarchy]
                                                       .seed = seed});
   (void)sae.fit(source);
   const RowMatrix<float> z = sae.encode(data.x);
-  const auto match = hilm::metrics::mcc(data.levels[0], z);
+  const auto match = hilm::mcc(data.levels[0], z);
   INFO("SAE MCC " << match.mean);
   REQUIRE(match.mean >= 0.9);
   IndexVector to_truth = IndexVector::Constant(z.cols(), -1);
@@ -219,10 +218,9 @@ TEST_CASE("concepts: options, shapes and degenerate columns", "[hierarchy]") {
   CHECK(concept_graph(lower, upper, {.selection = ParentSelection::Bic, .max_candidates = 3})
             .uppers[0]
             .parents == std::vector<Index>{0, 1});
-  CHECK(
-      concept_graph(lower, upper, {.fit = hilm::hierarchy::ParentFit::Linear, .max_candidates = 3})
-          .uppers[0]
-          .parents == std::vector<Index>{0, 1});
+  CHECK(concept_graph(lower, upper, {.fit = hilm::ParentFit::Linear, .max_candidates = 3})
+            .uppers[0]
+            .parents == std::vector<Index>{0, 1});
   CHECK_THROWS_AS(concept_graph(lower, upper.topRows(100)), hilm::invalid_argument);
   CHECK_THROWS_AS(concept_graph(lower, upper, {.alpha = 0}), hilm::invalid_argument);
   CHECK_THROWS_AS(concept_graph(lower, upper, {.epsilon = 1}), hilm::invalid_argument);

@@ -9,10 +9,10 @@
 
 #include "support/catch.hpp"
 
+using hilm::benjamini_hochberg;
+using hilm::benjamini_yekutieli;
+using hilm::false_discovery_rate;
 using hilm::Index;
-using hilm::hierarchy::benjamini_hochberg;
-using hilm::hierarchy::benjamini_yekutieli;
-using hilm::hierarchy::false_discovery_rate;
 
 TEST_CASE("fdr: the worked example of Benjamini & Hochberg (1995) rejects four", "[hierarchy]") {
   // Section 3.2 of the paper: 15 p-values from a multiple-endpoint trial; at q = 0.05 the

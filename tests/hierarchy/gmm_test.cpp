@@ -103,7 +103,7 @@ TEST_CASE("gmm: EM recovers a planted full-covariance mixture", "[hierarchy][gmm
     const Matrix<double>& truth = p.covariances[static_cast<std::size_t>(j)];
     CHECK((r.model.covariances[static_cast<std::size_t>(j)] - truth).norm() < 0.2 * truth.norm());
   }
-  CHECK(hilm::metrics::matched_accuracy(p.labels, r.labels).accuracy > 0.97);
+  CHECK(hilm::matched_accuracy(p.labels, r.labels).accuracy > 0.97);
   // Methods agree with the fit's own numbers.
   CHECK_THAT(r.model.score(p.x), WithinRel(r.log_likelihood, 1e-12));
   CHECK_THAT(r.model.bic(p.x), WithinRel(r.bic, 1e-12));

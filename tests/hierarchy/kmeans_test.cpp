@@ -69,7 +69,7 @@ TEST_CASE("kmeans: k-means++ recovers well-separated blobs", "[hierarchy][kmeans
   const auto r = hilm::kmeans(b.x, KMeansOptions{.clusters = 6, .seed = hilm::test::seed(102)});
   REQUIRE(r.usable());
   CHECK(r.status == hilm::FitStatus::Converged);
-  CHECK(hilm::metrics::adjusted_rand_index(b.labels, r.labels) == 1.0);
+  CHECK(hilm::adjusted_rand_index(b.labels, r.labels) == 1.0);
   // Each estimated centre is the sample mean of one blob: within a few standard errors of the
   // planted centre (0.5 / √250 ≈ 0.03 per coordinate).
   for (Index j = 0; j < 6; ++j) {
@@ -88,7 +88,7 @@ TEST_CASE("kmeans: k-means++ recovers well-separated blobs", "[hierarchy][kmeans
   // Float input gives the same partition.
   const RowMatrix<float> xf = b.x.cast<float>();
   const auto rf = hilm::kmeans(xf, KMeansOptions{.clusters = 6, .seed = hilm::test::seed(102)});
-  CHECK(hilm::metrics::adjusted_rand_index(b.labels, rf.labels) == 1.0);
+  CHECK(hilm::adjusted_rand_index(b.labels, rf.labels) == 1.0);
 }
 
 TEST_CASE("kmeans: too few clusters cannot separate the blobs (negative control)",
@@ -96,7 +96,7 @@ TEST_CASE("kmeans: too few clusters cannot separate the blobs (negative control)
   Random rng(hilm::test::seed(103));
   const Blobs b = make_blobs(1200, 3, 5, 0.5, 6.0, rng);
   const auto r = hilm::kmeans(b.x, KMeansOptions{.clusters = 4, .seed = hilm::test::seed(104)});
-  CHECK(hilm::metrics::adjusted_rand_index(b.labels, r.labels) < 0.95);
+  CHECK(hilm::adjusted_rand_index(b.labels, r.labels) < 0.95);
 }
 
 TEST_CASE("kmeans: same seed gives the same result for any thread count", "[hierarchy][kmeans]") {

@@ -13,13 +13,13 @@
 
 #include "support/catch.hpp"
 
+using hilm::best_subsets;
 using hilm::Index;
+using hilm::lasso;
+using hilm::lasso_path;
+using hilm::LassoOptions;
 using hilm::Matrix;
 using hilm::Vector;
-using hilm::hierarchy::best_subsets;
-using hilm::hierarchy::lasso;
-using hilm::hierarchy::lasso_path;
-using hilm::hierarchy::LassoOptions;
 
 namespace {
 

@@ -14,8 +14,8 @@
 namespace {
 
 using hilm::Index;
-namespace hh = hilm::hierarchy;
-namespace hs = hilm::synth;
+namespace hh = hilm;
+namespace hs = hilm;
 using hilm::test::two_latent_graph;
 
 // CPTs of the recovery checks: full rank with a margin (σ_min/σ_max ≥ 0.3 or 0.4) and no state

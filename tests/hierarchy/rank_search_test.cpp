@@ -20,8 +20,8 @@
 namespace {
 
 using hilm::Index;
-namespace hh = hilm::hierarchy;
-namespace hs = hilm::synth;
+namespace hh = hilm;
+namespace hs = hilm;
 using hilm::test::two_latent_graph;
 
 // Two binary latents L1 → L2, each with three ternary pure children (the T5 graph).

@@ -16,8 +16,8 @@ namespace hilm::test {
 
 /// T5's graph: two binary latents (ids 6, 7) with three 3-state pure children each
 /// (0–2 and 3–5); `dependent` adds the edge 6 → 7.
-inline synth::SynthGraph two_latent_graph(bool dependent) {
-  synth::SynthGraph g;
+inline hilm::SynthGraph two_latent_graph(bool dependent) {
+  hilm::SynthGraph g;
   g.nodes = 8;
   g.observed = {true, true, true, true, true, true, false, false};
   g.level = {0, 0, 0, 0, 0, 0, 1, 1};
@@ -30,13 +30,13 @@ inline synth::SynthGraph two_latent_graph(bool dependent) {
 
 /// Skeleton precision/recall/F1 between a true hierarchy and an estimate whose first p nodes are
 /// the same observed variables. Estimated latents are matched to true latents as
-/// `metrics::latent_scores` does (Hungarian on the Jaccard similarity of the observed variables
+/// `hilm::latent_scores` does (Hungarian on the Jaccard similarity of the observed variables
 /// below them); an unmatched estimated latent counts as a new node, so all its edges are false.
-inline metrics::PrecisionRecall hierarchy_skeleton(const synth::SynthGraph& truth,
-                                                   const graph::Graph& estimate, Index p) {
-  const synth::Adjacency ta = truth.adjacency();
-  const synth::Adjacency ea = estimate.adjacency();
-  const auto scores = metrics::latent_scores(ta, ea, p);
+inline hilm::PrecisionRecall hierarchy_skeleton(const hilm::SynthGraph& truth,
+                                                const hilm::Graph& estimate, Index p) {
+  const hilm::Adjacency ta = truth.adjacency();
+  const hilm::Adjacency ea = estimate.adjacency();
+  const auto scores = hilm::latent_scores(ta, ea, p);
   std::vector<Index> map(static_cast<std::size_t>(ea.rows()), -1);
   for (Index v = 0; v < p; ++v) map[static_cast<std::size_t>(v)] = v;
   for (std::size_t t = 0; t < scores.match.size(); ++t)
@@ -54,7 +54,7 @@ inline metrics::PrecisionRecall hierarchy_skeleton(const synth::SynthGraph& trut
     for (Index j = 0; j < ea.cols(); ++j)
       if (ea(i, j))
         ee.insert(key(map[static_cast<std::size_t>(i)], map[static_cast<std::size_t>(j)]));
-  metrics::PrecisionRecall pr;
+  hilm::PrecisionRecall pr;
   for (const auto& e : ee) (te.count(e) ? pr.true_positive : pr.false_positive) += 1;
   for (const auto& e : te) pr.false_negative += ee.count(e) ? 0 : 1;
   pr.finish();
@@ -62,7 +62,7 @@ inline metrics::PrecisionRecall hierarchy_skeleton(const synth::SynthGraph& trut
 }
 
 /// The sets of observed children of each latent, sorted (for exact-cluster comparisons).
-inline std::set<std::vector<Index>> observed_clusters(const graph::Graph& g) {
+inline std::set<std::vector<Index>> observed_clusters(const hilm::Graph& g) {
   std::set<std::vector<Index>> out;
   for (Index v = 0; v < g.size(); ++v) {
     if (g.node(v).observed) continue;
@@ -75,8 +75,8 @@ inline std::set<std::vector<Index>> observed_clusters(const graph::Graph& g) {
 }
 
 /// The same for a generator's truth.
-inline std::set<std::vector<Index>> observed_clusters(const synth::SynthGraph& g) {
-  return observed_clusters(graph::Graph::from_synth(g));
+inline std::set<std::vector<Index>> observed_clusters(const hilm::SynthGraph& g) {
+  return observed_clusters(hilm::Graph::from_synth(g));
 }
 
 }  // namespace hilm::test

@@ -23,11 +23,11 @@ namespace {
 
 #include "data/delimited/expected_values.inc"
 
+using hilm::DelimitedOptions;
 using hilm::Index;
-using hilm::io::DelimitedOptions;
-using hilm::io::parse_delimited;
-using hilm::io::read_delimited;
-using Header = hilm::io::DelimitedOptions::Header;
+using hilm::parse_delimited;
+using hilm::read_delimited;
+using Header = hilm::DelimitedOptions::Header;
 
 std::string io_error_of(const std::function<void()>& f) {
   try {

@@ -64,7 +64,7 @@ float big_value(Index i, Index j) { return static_cast<float>((i * 31 + j) % 102
 // Writes a rows × cols float32 file chunk by chunk, so that writing it never holds it in memory.
 void write_big_file(const std::string& path, Index rows, Index cols) {
   const Index shape[2] = {rows, cols};
-  const std::string header = hilm::io::make_npy_header(hilm::io::DType::Float32, shape);
+  const std::string header = hilm::make_npy_header(hilm::DType::Float32, shape);
   std::ofstream out(path, std::ios::binary);
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
   constexpr Index chunk = 64;
@@ -127,12 +127,12 @@ TEMPLATE_TEST_CASE("npy source: streams exactly the file's rows", "[sources][npy
     for (const bool big : {false, true}) {
       for (int kind = 0; kind < 3; ++kind) {
         const std::string path = dir.file("x" + std::to_string(kind) + ".npy");
-        const hilm::io::NpyWriteOptions options{.fortran_order = fortran, .big_endian = big};
-        if (kind == 0) hilm::io::write_npy(path, xf, options);
-        if (kind == 1) hilm::io::write_npy(path, x, options);
-        if (kind == 2) hilm::io::write_npy(path, xi, options);
+        const hilm::NpyWriteOptions options{.fortran_order = fortran, .big_endian = big};
+        if (kind == 0) hilm::write_npy(path, xf, options);
+        if (kind == 1) hilm::write_npy(path, x, options);
+        if (kind == 2) hilm::write_npy(path, xi, options);
         INFO("kind " << kind << (fortran ? " F" : " C") << (big ? " big" : " little"));
-        const RowMatrix<Scalar> expected = hilm::io::read_npy<Scalar>(path);
+        const RowMatrix<Scalar> expected = hilm::read_npy<Scalar>(path);
         NpyFileSource<Scalar> source(path);
         CHECK(source.size() == 37);
         CHECK(source.dim() == 5);
@@ -162,7 +162,7 @@ TEMPLATE_TEST_CASE("npy source: streams exactly the file's rows", "[sources][npy
 
 TEST_CASE("npy source: rewind, seek and the sticky end of a pass", "[sources][npy]") {
   const std::string path = npy_fixture("grid_float64_C_le.npy");
-  const RowMatrix<double> expected = hilm::io::read_npy<double>(path);
+  const RowMatrix<double> expected = hilm::read_npy<double>(path);
   NpyFileSource<double> source(path);
   RowMatrix<double> buffer(2, 4);
   CHECK(source.read(buffer) == 2);
@@ -202,8 +202,8 @@ TEST_CASE("npy source: conversion, 1-d files and errors", "[sources][npy]") {
   const std::string inexact = npy_fixture("float64_inexact_in_float32.npy");
   NpyFileSource<float> narrow(inexact);
   CHECK(narrow.dim() == 1);  // a 1-d array is n × 1
-  CHECK(stream_all(narrow, 4) == hilm::io::read_npy<float>(inexact));
-  NpyFileSource<float> exact(inexact, {.conversion = hilm::io::Conversion::Exact});
+  CHECK(stream_all(narrow, 4) == hilm::read_npy<float>(inexact));
+  NpyFileSource<float> exact(inexact, {.conversion = hilm::Conversion::Exact});
   RowMatrix<float> one(2, 1);
   CHECK_THROWS_AS(exact.read(one), hilm::io_error);
   CHECK(exact.position() == 0);  // unchanged after an error
@@ -248,7 +248,7 @@ TEST_CASE("npy source: conversion, 1-d files and errors", "[sources][npy]") {
   const std::string truncated = dir.file("truncated.npy");
   {
     const std::string header =
-        hilm::io::make_npy_header(hilm::io::DType::Float32, std::vector<Index>{10, 10});
+        hilm::make_npy_header(hilm::DType::Float32, std::vector<Index>{10, 10});
     std::ofstream out(truncated, std::ios::binary);
     out << header << std::string(399, '\0');  // one byte short
   }
@@ -264,7 +264,7 @@ TEST_CASE("npy source: check_finite names the row and column", "[sources][npy]")
 
   hilm::test::TempDir dir;
   const std::string fortran = dir.file("f.npy");
-  hilm::io::write_npy(fortran, all, {.fortran_order = true});
+  hilm::write_npy(fortran, all, {.fortran_order = true});
   for (const std::string& file : {path, fortran}) {
     INFO(file);
     NpyFileSource<float> strict(file, {.check_finite = true});
@@ -301,7 +301,7 @@ TEST_CASE("npy source: resident memory stays bounded by the batch on a large fil
   CHECK(kept >= 200 * mib);
 
   const long before = resident_kib();
-  const RowMatrix<float> whole = hilm::io::read_npy<float>(path);
+  const RowMatrix<float> whole = hilm::read_npy<float>(path);
   const long loaded = resident_kib() - before;
   INFO("VmRSS growth of read_npy: " << loaded / mib << " MiB");
   CHECK(loaded >= 200 * mib);
@@ -319,7 +319,7 @@ TEST_CASE("npy source: Fortran-order files stream with bounded memory too",
   {
     const Index shape[2] = {rows, cols};
     const std::string header =
-        hilm::io::make_npy_header(hilm::io::DType::Float32, shape, /*fortran_order=*/true);
+        hilm::make_npy_header(hilm::DType::Float32, shape, /*fortran_order=*/true);
     std::ofstream out(path, std::ios::binary);
     out.write(header.data(), static_cast<std::streamsize>(header.size()));
     std::vector<float> column(static_cast<std::size_t>(rows));

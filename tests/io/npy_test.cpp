@@ -25,9 +25,9 @@
 
 namespace {
 
+using hilm::DType;
 using hilm::Index;
 using hilm::RowMatrix;
-using hilm::io::DType;
 
 std::string fixture(const std::string& name) {
   return std::string(HILM_TEST_DATA_DIR) + "/npy/" + name;
@@ -177,8 +177,8 @@ TEMPLATE_TEST_CASE("npy: numpy grid fixtures read back exactly", "[io][npy]", st
   for (const auto& [name, layout] : grid_files(type_name<T>(), sizeof(T))) {
     const std::string path = fixture(name);
     INFO(name);
-    const auto h = hilm::io::read_npy_header(path);
-    CHECK(h.dtype == hilm::io::dtype_of<T>());
+    const auto h = hilm::read_npy_header(path);
+    CHECK(h.dtype == hilm::dtype_of<T>());
     CHECK(h.fortran_order == layout.first);
     CHECK(h.big_endian == layout.second);
     CHECK(h.shape == std::vector<Index>{3, 4});
@@ -186,21 +186,20 @@ TEMPLATE_TEST_CASE("npy: numpy grid fixtures read back exactly", "[io][npy]", st
     CHECK(h.minor_version == 0);
     CHECK(h.data_offset % 64 == 0);
     CHECK(h.size() == 12);
-    const RowMatrix<T> m = hilm::io::read_npy<T>(path);
+    const RowMatrix<T> m = hilm::read_npy<T>(path);
     REQUIRE(m.rows() == 3);
     REQUIRE(m.cols() == 4);
     for (Index i = 0; i < 3; ++i) {
       for (Index j = 0; j < 4; ++j) CHECK(m(i, j) == grid_value<T>(4 * i + j));
     }
     // The same bytes through the in-memory parser.
-    CHECK(hilm::io::parse_npy<T>(file_bytes(path), path) == m);
+    CHECK(hilm::parse_npy<T>(file_bytes(path), path) == m);
     if constexpr (sizeof(T) <= 4 || std::is_floating_point_v<T>) {
-      const RowMatrix<double> d = hilm::io::read_npy<double>(path);
+      const RowMatrix<double> d = hilm::read_npy<double>(path);
       CHECK(d == m.template cast<double>());
     } else {
       // Every non-zero grid value of the 64-bit types needs more than 53 bits.
-      require_io_error([&] { (void)hilm::io::read_npy<double>(path); }, path,
-                       "cannot be represented");
+      require_io_error([&] { (void)hilm::read_npy<double>(path); }, path, "cannot be represented");
     }
   }
 }
@@ -209,12 +208,12 @@ TEST_CASE("npy: bool and float16 fixtures", "[io][npy]") {
   for (const auto& [name, layout] : grid_files("bool", 1)) {
     const std::string path = fixture(name);
     INFO(name);
-    const auto h = hilm::io::read_npy_header(path);
+    const auto h = hilm::read_npy_header(path);
     CHECK(h.dtype == DType::Bool);
     CHECK(h.descr == "|b1");
     CHECK_FALSE(h.big_endian);
-    const auto m = hilm::io::read_npy<int>(path);
-    const auto f = hilm::io::read_npy<float>(path);
+    const auto m = hilm::read_npy<int>(path);
+    const auto f = hilm::read_npy<float>(path);
     for (Index k = 0; k < 12; ++k) {
       CHECK(m(k / 4, k % 4) == (k % 3 == 0 ? 1 : 0));
       CHECK(f(k / 4, k % 4) == (k % 3 == 0 ? 1.0f : 0.0f));
@@ -223,26 +222,26 @@ TEST_CASE("npy: bool and float16 fixtures", "[io][npy]") {
   for (const auto& [name, layout] : grid_files("float16", 2)) {
     const std::string path = fixture(name);
     INFO(name);
-    const auto h = hilm::io::read_npy_header(path);
+    const auto h = hilm::read_npy_header(path);
     CHECK(h.dtype == DType::Float16);
     CHECK(h.big_endian == layout.second);
-    const auto m = hilm::io::read_npy<float>(path);
+    const auto m = hilm::read_npy<float>(path);
     for (Index k = 0; k < 12; ++k) CHECK(m(k / 4, k % 4) == grid_value<float>(k));
-    CHECK(hilm::io::read_npy<double>(path) == m.cast<double>());
+    CHECK(hilm::read_npy<double>(path) == m.cast<double>());
   }
 }
 
 TEST_CASE("npy: format versions 2.0 and 3.0", "[io][npy]") {
   const std::string v2 = fixture("version2_float64.npy");
-  const auto h2 = hilm::io::read_npy_header(v2);
+  const auto h2 = hilm::read_npy_header(v2);
   CHECK(h2.major_version == 2);
   CHECK(h2.data_offset % 64 == 0);
-  const auto m2 = hilm::io::read_npy<double>(v2);
+  const auto m2 = hilm::read_npy<double>(v2);
   const std::string v3 = fixture("version3_float32_F.npy");
-  const auto h3 = hilm::io::read_npy_header(v3);
+  const auto h3 = hilm::read_npy_header(v3);
   CHECK(h3.major_version == 3);
   CHECK(h3.fortran_order);
-  const auto m3 = hilm::io::read_npy<float>(v3);
+  const auto m3 = hilm::read_npy<float>(v3);
   REQUIRE(m2.rows() == 3);
   REQUIRE(m3.cols() == 4);
   for (Index k = 0; k < 12; ++k) {
@@ -252,54 +251,54 @@ TEST_CASE("npy: format versions 2.0 and 3.0", "[io][npy]") {
 }
 
 TEST_CASE("npy: 0-d, 1-d, empty and 3-d arrays", "[io][npy]") {
-  const auto s = hilm::io::read_npy<double>(fixture("scalar_0d_float64.npy"));
-  CHECK(hilm::io::read_npy_header(fixture("scalar_0d_float64.npy")).shape.empty());
+  const auto s = hilm::read_npy<double>(fixture("scalar_0d_float64.npy"));
+  CHECK(hilm::read_npy_header(fixture("scalar_0d_float64.npy")).shape.empty());
   REQUIRE(s.rows() == 1);
   REQUIRE(s.cols() == 1);
   CHECK(s(0, 0) == 3.5);
 
-  const auto v = hilm::io::read_npy<std::int32_t>(fixture("vector_1d_int32.npy"));
+  const auto v = hilm::read_npy<std::int32_t>(fixture("vector_1d_int32.npy"));
   REQUIRE(v.rows() == 5);
   REQUIRE(v.cols() == 1);
   for (Index i = 0; i < 5; ++i) CHECK(v(i, 0) == 10 * (i + 1));
 
-  const auto e = hilm::io::read_npy<float>(fixture("empty_0x3_float32.npy"));
+  const auto e = hilm::read_npy<float>(fixture("empty_0x3_float32.npy"));
   CHECK(e.rows() == 0);
   CHECK(e.cols() == 3);
 
   const std::string three = fixture("three_d_float32.npy");
-  CHECK(hilm::io::read_npy_header(three).shape == std::vector<Index>{2, 3, 4});
-  require_io_error([&] { (void)hilm::io::read_npy<float>(three); }, three,
+  CHECK(hilm::read_npy_header(three).shape == std::vector<Index>{2, 3, 4});
+  require_io_error([&] { (void)hilm::read_npy<float>(three); }, three,
                    "expected a 1-d or 2-d array, got shape (2, 3, 4)");
 }
 
 TEST_CASE("npy: conversion is exact or an error naming the file", "[io][npy]") {
   const std::string big = fixture("int64_beyond_2p53.npy");
-  const auto exact = hilm::io::read_npy<std::int64_t>(big);
+  const auto exact = hilm::read_npy<std::int64_t>(big);
   const std::int64_t p53 = std::int64_t{1} << 53;
   CHECK(exact(0, 0) == 1);
   CHECK(exact(1, 0) == p53);
   CHECK(exact(2, 0) == p53 + 1);
   CHECK(exact(3, 0) == -(p53 + 1));
   // 2^53 + 1 is the first integer a double cannot hold: element 2 is named.
-  require_io_error([&] { (void)hilm::io::read_npy<double>(big); }, big, "element 2");
+  require_io_error([&] { (void)hilm::read_npy<double>(big); }, big, "element 2");
 
   const std::string umax = fixture("uint64_max.npy");
-  const auto u = hilm::io::read_npy<std::uint64_t>(umax);
+  const auto u = hilm::read_npy<std::uint64_t>(umax);
   CHECK(u(1, 0) == std::numeric_limits<std::uint64_t>::max());
-  require_io_error([&] { (void)hilm::io::read_npy<std::int64_t>(umax); }, umax, "element 1");
-  require_io_error([&] { (void)hilm::io::read_npy<double>(umax); }, umax, "element 1");
+  require_io_error([&] { (void)hilm::read_npy<std::int64_t>(umax); }, umax, "element 1");
+  require_io_error([&] { (void)hilm::read_npy<double>(umax); }, umax, "element 1");
 
   const std::string range = fixture("float64_out_of_float32_range.npy");
-  CHECK(hilm::io::read_npy<double>(range)(1, 0) == 1e300);
-  require_io_error([&] { (void)hilm::io::read_npy<float>(range); }, range, "element 1");
+  CHECK(hilm::read_npy<double>(range)(1, 0) == 1e300);
+  require_io_error([&] { (void)hilm::read_npy<float>(range); }, range, "element 1");
 
   const std::string inexact = fixture("float64_inexact_in_float32.npy");
-  CHECK(hilm::io::read_npy<float>(inexact)(1, 0) == 0.1f);  // rounds, as numpy's astype
-  require_io_error([&] { (void)hilm::io::read_npy<float>(inexact, hilm::io::Conversion::Exact); },
-                   inexact, "element 1");
+  CHECK(hilm::read_npy<float>(inexact)(1, 0) == 0.1f);  // rounds, as numpy's astype
+  require_io_error([&] { (void)hilm::read_npy<float>(inexact, hilm::Conversion::Exact); }, inexact,
+                   "element 1");
 
-  const auto f16 = hilm::io::read_npy<float>(fixture("float16_special.npy"));
+  const auto f16 = hilm::read_npy<float>(fixture("float16_special.npy"));
   CHECK(std::isinf(f16(0, 0)));
   CHECK(f16(0, 0) > 0);
   CHECK(std::isinf(f16(1, 0)));
@@ -321,8 +320,8 @@ TEST_CASE("npy: unsupported dtypes are named", "[io][npy]") {
   for (const auto& [name, problem] : cases) {
     const std::string path = fixture(name);
     INFO(name);
-    require_io_error([&] { (void)hilm::io::read_npy_header(path); }, path, problem);
-    require_io_error([&] { (void)hilm::io::read_npy<double>(path); }, path, problem);
+    require_io_error([&] { (void)hilm::read_npy_header(path); }, path, problem);
+    require_io_error([&] { (void)hilm::read_npy<double>(path); }, path, problem);
   }
 }
 
@@ -354,12 +353,12 @@ TEST_CASE("npy: header dictionary variants numpy's reader accepts", "[io][npy]")
   for (const auto& c : cases) {
     INFO(c.dict);
     const auto bytes = to_bytes(npy_image(c.dict, two));
-    const auto h = hilm::io::parse_npy_header(bytes, "mem.npy");
+    const auto h = hilm::parse_npy_header(bytes, "mem.npy");
     CHECK(h.dtype == c.dtype);
     CHECK(h.fortran_order == c.fortran);
     CHECK(h.shape == c.shape);
     CHECK(h.data_offset == bytes.size() - 8);
-    const auto m = hilm::io::parse_npy<double>(bytes, "mem.npy");
+    const auto m = hilm::parse_npy<double>(bytes, "mem.npy");
     CHECK(m.size() == 2);
     CHECK(m(0) == 1.5);
     CHECK(m(1) == -2.0);
@@ -373,7 +372,7 @@ TEST_CASE("npy: header dictionary variants numpy's reader accepts", "[io][npy]")
       {"<f2", {DType::Float16, false}},      {">i8", {DType::Int64, true}}};
   for (const auto& [descr, expected] : descrs) {
     INFO(descr);
-    const auto h = hilm::io::parse_npy_header(
+    const auto h = hilm::parse_npy_header(
         to_bytes(npy_image("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (), }",
                            std::string(8, '\0'))));
     CHECK(h.dtype == expected.first);
@@ -383,7 +382,7 @@ TEST_CASE("npy: header dictionary variants numpy's reader accepts", "[io][npy]")
   // Big-endian float data decoded correctly from a hand-made image.
   std::string be = raw_le<float>({3.25f});
   std::reverse(be.begin(), be.end());
-  const auto m = hilm::io::parse_npy<float>(
+  const auto m = hilm::parse_npy<float>(
       to_bytes(npy_image("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", be)));
   CHECK(m(0, 0) == 3.25f);
 }
@@ -471,8 +470,8 @@ TEST_CASE("npy: malformed input is an io_error naming the file", "[io][npy]") {
   for (const auto& [image, problem] : cases) {
     INFO("problem: " << problem);
     const auto bytes = to_bytes(image);
-    require_io_error([&] { (void)hilm::io::parse_npy_header(bytes, path); }, path, problem);
-    require_io_error([&] { (void)hilm::io::parse_npy<double>(bytes, path); }, path, problem);
+    require_io_error([&] { (void)hilm::parse_npy_header(bytes, path); }, path, problem);
+    require_io_error([&] { (void)hilm::parse_npy<double>(bytes, path); }, path, problem);
   }
   // The same checks through the file reader, which reads only the header.
   hilm::test::TempDir dir;
@@ -481,17 +480,17 @@ TEST_CASE("npy: malformed input is an io_error naming the file", "[io][npy]") {
     std::ofstream out(file, std::ios::binary);
     out << with_shape("(3,)");
   }
-  require_io_error([&] { (void)hilm::io::read_npy_header(file); }, file, "truncated");
-  require_io_error([&] { (void)hilm::io::read_npy<float>(file); }, file, "truncated");
+  require_io_error([&] { (void)hilm::read_npy_header(file); }, file, "truncated");
+  require_io_error([&] { (void)hilm::read_npy<float>(file); }, file, "truncated");
   {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out << long_header;
   }
-  require_io_error([&] { (void)hilm::io::read_npy_header(file); }, file, "runs past the end");
-  require_io_error([&] { (void)hilm::io::read_npy<float>(dir.file("missing.npy")); },
+  require_io_error([&] { (void)hilm::read_npy_header(file); }, file, "runs past the end");
+  require_io_error([&] { (void)hilm::read_npy<float>(dir.file("missing.npy")); },
                    dir.file("missing.npy"), "cannot open");
-  require_io_error([&] { (void)hilm::io::read_npy<float>(dir.path().string()); },
-                   dir.path().string(), "not a regular file");
+  require_io_error([&] { (void)hilm::read_npy<float>(dir.path().string()); }, dir.path().string(),
+                   "not a regular file");
 }
 
 TEST_CASE("npy: every truncation and random corruption of a valid file is an io_error",
@@ -502,8 +501,8 @@ TEST_CASE("npy: every truncation and random corruption of a valid file is an io_
   int decoded = 0, rejected = 0;
   auto attempt = [&](const std::vector<std::byte>& bytes) {
     try {
-      (void)hilm::io::parse_npy<double>(bytes, "fuzz.npy");
-      (void)hilm::io::parse_npy<float>(bytes, "fuzz.npy");
+      (void)hilm::parse_npy<double>(bytes, "fuzz.npy");
+      (void)hilm::parse_npy<float>(bytes, "fuzz.npy");
       ++decoded;
     } catch (const hilm::io_error&) {
       ++rejected;
@@ -558,18 +557,18 @@ TEMPLATE_TEST_CASE("npy: write then read round trips", "[io][npy]", bool, std::i
       for (const bool big : {false, true}) {
         INFO(rows << " x " << cols << (fortran ? " F" : " C") << (big ? " big" : " little"));
         const std::string path = dir.file("m.npy");
-        hilm::io::write_npy(path, m, {.fortran_order = fortran, .big_endian = big});
-        const auto h = hilm::io::read_npy_header(path);
-        CHECK(h.dtype == hilm::io::dtype_of<T>());
+        hilm::write_npy(path, m, {.fortran_order = fortran, .big_endian = big});
+        const auto h = hilm::read_npy_header(path);
+        CHECK(h.dtype == hilm::dtype_of<T>());
         CHECK(h.fortran_order == fortran);
         CHECK(h.big_endian == (big && sizeof(T) > 1));
         CHECK(h.shape == std::vector<Index>{rows, cols});
         CHECK(h.data_offset % 64 == 0);
         CHECK(std::filesystem::file_size(path) == h.data_offset + h.data_bytes());
         if constexpr (std::same_as<T, bool>) {
-          CHECK(hilm::io::read_npy<std::uint8_t>(path) == as_row(m.template cast<std::uint8_t>()));
+          CHECK(hilm::read_npy<std::uint8_t>(path) == as_row(m.template cast<std::uint8_t>()));
         } else {
-          CHECK(hilm::io::read_npy<T>(path) == as_row(m));
+          CHECK(hilm::read_npy<T>(path) == as_row(m));
         }
       }
     }
@@ -578,8 +577,8 @@ TEMPLATE_TEST_CASE("npy: write then read round trips", "[io][npy]", bool, std::i
   if constexpr (std::is_floating_point_v<T>) {
     hilm::Matrix<T> a = hilm::Matrix<T>::Identity(3, 3);
     const std::string path = dir.file("expr.npy");
-    hilm::io::write_npy(path, (a * T(2)).transpose().block(0, 1, 3, 2));
-    const auto back = hilm::io::read_npy<T>(path);
+    hilm::write_npy(path, (a * T(2)).transpose().block(0, 1, 3, 2));
+    const auto back = hilm::read_npy<T>(path);
     REQUIRE(back.rows() == 3);
     REQUIRE(back.cols() == 2);
     CHECK(back(1, 0) == T(2));
@@ -593,7 +592,7 @@ TEST_CASE("npy: files written by hilm are byte-identical to numpy's", "[io][npy]
   const std::string out = dir.file("same.npy");
   auto compare = [&](const auto& m, const std::string& name, bool fortran, bool big) {
     INFO(name);
-    hilm::io::write_npy(out, m, {.fortran_order = fortran, .big_endian = big});
+    hilm::write_npy(out, m, {.fortran_order = fortran, .big_endian = big});
     CHECK(file_bytes(out) == file_bytes(fixture(name)));
   };
   auto grid_of = [](auto zero) {
@@ -627,27 +626,27 @@ TEST_CASE("npy: files written by hilm are byte-identical to numpy's", "[io][npy]
 
   Eigen::Matrix<std::int32_t, 1, Eigen::Dynamic> v(5);
   v << 10, 20, 30, 40, 50;
-  hilm::io::write_npy_vector(out, v);
+  hilm::write_npy_vector(out, v);
   CHECK(file_bytes(out) == file_bytes(fixture("vector_1d_int32.npy")));
-  hilm::io::write_npy_vector(out, v.transpose());  // a column works too
+  hilm::write_npy_vector(out, v.transpose());  // a column works too
   CHECK(file_bytes(out) == file_bytes(fixture("vector_1d_int32.npy")));
-  hilm::io::write_npy(out, RowMatrix<float>(0, 3));
+  hilm::write_npy(out, RowMatrix<float>(0, 3));
   CHECK(file_bytes(out) == file_bytes(fixture("empty_0x3_float32.npy")));
 }
 
 TEST_CASE("npy: writer argument checks and atomic failure", "[io][npy]") {
   hilm::test::TempDir dir;
-  CHECK_THROWS_AS(hilm::io::write_npy_vector(dir.file("v.npy"), RowMatrix<float>(2, 2)),
+  CHECK_THROWS_AS(hilm::write_npy_vector(dir.file("v.npy"), RowMatrix<float>(2, 2)),
                   hilm::invalid_argument);
   CHECK_FALSE(std::filesystem::exists(dir.file("v.npy")));
   const std::string nowhere = dir.file("no/such/dir/x.npy");
-  require_io_error([&] { hilm::io::write_npy(nowhere, RowMatrix<float>(2, 2)); }, nowhere,
+  require_io_error([&] { hilm::write_npy(nowhere, RowMatrix<float>(2, 2)); }, nowhere,
                    "cannot create");
 
   const Index negative[2] = {2, -1};
-  CHECK_THROWS_AS(hilm::io::make_npy_header(DType::Float32, negative), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::make_npy_header(DType::Float32, negative), hilm::invalid_argument);
   const Index shape[1] = {3};
-  CHECK_THROWS_AS(hilm::io::make_npy_header(DType::BFloat16, shape), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::make_npy_header(DType::BFloat16, shape), hilm::invalid_argument);
 }
 
 TEST_CASE("npy: header writer alignment and the 2.0 fallback", "[io][npy]") {
@@ -657,13 +656,13 @@ TEST_CASE("npy: header writer alignment and the 2.0 fallback", "[io][npy]") {
       std::vector<Index> shape(axes, 3);
       if (axes > 0) shape[0] = first;
       for (const bool fortran : {false, true}) {
-        const std::string h = hilm::io::make_npy_header(DType::Float64, shape, fortran);
+        const std::string h = hilm::make_npy_header(DType::Float64, shape, fortran);
         INFO(h);
         CHECK(h.size() % 64 == 0);
         CHECK(h.back() == '\n');
         CHECK(h[6] == '\x01');
         // The header parses back to the same description (data of size 0 or not needed).
-        const auto parsed = hilm::io::detail::parse_npy_header_in_file(
+        const auto parsed = hilm::detail::parse_npy_header_in_file(
             to_bytes(h), std::numeric_limits<std::uint64_t>::max() / 2, "h.npy");
         CHECK(parsed.shape == shape);
         CHECK(parsed.fortran_order == fortran);
@@ -673,7 +672,7 @@ TEST_CASE("npy: header writer alignment and the 2.0 fallback", "[io][npy]") {
   }
   // A dictionary longer than 65535 bytes (only possible with absurdly many axes) needs 2.0.
   const std::vector<Index> many(30000, 1);
-  const std::string h = hilm::io::make_npy_header(DType::UInt8, many);
+  const std::string h = hilm::make_npy_header(DType::UInt8, many);
   CHECK(h[6] == '\x02');
   CHECK(h.size() % 64 == 0);
   std::uint32_t len = 0;

@@ -20,10 +20,10 @@
 
 namespace {
 
+using hilm::DType;
 using hilm::Index;
-using hilm::io::DType;
-using hilm::io::SafetensorsFile;
-using hilm::io::SafetensorsWriter;
+using hilm::SafetensorsFile;
+using hilm::SafetensorsWriter;
 
 std::vector<std::byte> bytes_of(const std::string& s) {
   std::vector<std::byte> out(s.size());
@@ -207,7 +207,7 @@ TEST_CASE("safetensors: every dtype round-trips exactly", "[io][safetensors]") {
                        DType::Float64};
   hilm::test::TempDir dir;
   for (DType t : all) {
-    INFO(hilm::io::dtype_name(t));
+    INFO(hilm::dtype_name(t));
     // Values representable exactly in `t` (and in double): random bit patterns for the floating
     // types, random integers in range (|x| ≤ 2^53) otherwise.
     hilm::RowMatrix<double> m(5, 7);
@@ -219,11 +219,11 @@ TEST_CASE("safetensors: every dtype round-trips exactly", "[io][safetensors]") {
           v = rng.bernoulli(0.5) ? 1.0 : 0.0;
           break;
         case DType::Float16:
-          v = hilm::io::half_to_float(bits);
+          v = hilm::half_to_float(bits);
           if (!std::isfinite(v)) v = 2.0;
           break;
         case DType::BFloat16:
-          v = hilm::io::bfloat16_to_float(bits);
+          v = hilm::bfloat16_to_float(bits);
           if (!std::isfinite(v)) v = -3.0;
           break;
         case DType::Float32:
@@ -233,7 +233,7 @@ TEST_CASE("safetensors: every dtype round-trips exactly", "[io][safetensors]") {
           v = rng.normal() * 1e-3;
           break;
         default: {
-          const int bytes = static_cast<int>(hilm::io::dtype_size(t));
+          const int bytes = static_cast<int>(hilm::dtype_size(t));
           const bool is_signed =
               t == DType::Int8 || t == DType::Int16 || t == DType::Int32 || t == DType::Int64;
           const int bits_avail = std::min(8 * bytes - (is_signed ? 1 : 0), 53);

@@ -9,9 +9,9 @@
 #include "support/catch.hpp"
 #include "support/temp_dir.hpp"
 
-using hilm::io::detail::Sha256;
-using hilm::io::detail::sha256_file;
-using hilm::io::detail::sha256_hex;
+using hilm::detail::Sha256;
+using hilm::detail::sha256_file;
+using hilm::detail::sha256_hex;
 
 namespace {
 

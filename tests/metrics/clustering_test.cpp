@@ -4,10 +4,10 @@
 #include "support/catch.hpp"
 
 using Catch::Matchers::WithinAbs;
+using hilm::adjusted_rand_index;
 using hilm::Index;
 using hilm::IndexVector;
-using hilm::metrics::adjusted_rand_index;
-using hilm::metrics::matched_accuracy;
+using hilm::matched_accuracy;
 
 TEST_CASE("clustering: adjusted Rand index on hand-worked partitions", "[metrics]") {
   Eigen::VectorXi a(4), b(4);

@@ -7,11 +7,11 @@
 #include "support/catch.hpp"
 
 using Catch::Matchers::WithinAbs;
+using hilm::CosineSign;
+using hilm::dictionary_recovery;
+using hilm::dictionary_stability;
 using hilm::Index;
 using hilm::RowMatrix;
-using hilm::metrics::CosineSign;
-using hilm::metrics::dictionary_recovery;
-using hilm::metrics::dictionary_stability;
 
 TEST_CASE("dictionary: recovery on a hand-worked example", "[metrics]") {
   RowMatrix<double> truth(2, 3);

@@ -4,10 +4,10 @@
 #include "support/catch.hpp"
 
 using Catch::Matchers::WithinAbs;
+using hilm::Adjacency;
+using hilm::compare_graphs;
 using hilm::Index;
-using hilm::metrics::compare_graphs;
-using hilm::metrics::latent_scores;
-using hilm::synth::Adjacency;
+using hilm::latent_scores;
 
 namespace {
 
@@ -37,12 +37,12 @@ TEST_CASE("graph metrics: SHD and F1 on a hand-worked pair of CPDAGs", "[metrics
   CHECK(r.oriented.false_negative == 2);
   CHECK_THAT(r.oriented.precision, WithinAbs(1.0 / 3.0, 1e-15));
   CHECK_THAT(r.oriented.f1, WithinAbs(1.0 / 3.0, 1e-15));
-  CHECK(hilm::metrics::structural_hamming_distance(estimate, truth) == 3);
+  CHECK(hilm::structural_hamming_distance(estimate, truth) == 3);
 }
 
 TEST_CASE("graph metrics: identical graphs score perfectly, bad input throws", "[metrics]") {
-  const auto g = hilm::synth::random_dag(hilm::synth::RandomDagOptions{
-      .nodes = 12, .expected_degree = 3, .seed = hilm::test::seed(91)});
+  const auto g = hilm::random_dag(
+      hilm::RandomDagOptions{.nodes = 12, .expected_degree = 3, .seed = hilm::test::seed(91)});
   const auto r = compare_graphs(g.adjacency(), g.adjacency());
   CHECK(r.shd == 0);
   CHECK(r.skeleton.f1 == 1);

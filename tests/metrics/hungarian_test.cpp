@@ -9,7 +9,7 @@
 #include "support/catch.hpp"
 
 using hilm::Index;
-using hilm::metrics::linear_sum_assignment;
+using hilm::linear_sum_assignment;
 
 namespace {
 
@@ -31,7 +31,7 @@ double brute_force(const Eigen::MatrixXd& cost, bool maximize) {
   return best;
 }
 
-void check_consistent(const hilm::metrics::Assignment& a, const Eigen::MatrixXd& cost) {
+void check_consistent(const hilm::Assignment& a, const Eigen::MatrixXd& cost) {
   REQUIRE(a.col_of_row.size() == cost.rows());
   REQUIRE(a.row_of_col.size() == cost.cols());
   REQUIRE(a.pairs() == std::min(cost.rows(), cost.cols()));

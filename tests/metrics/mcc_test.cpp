@@ -9,10 +9,10 @@
 #include "support/catch.hpp"
 
 using Catch::Matchers::WithinAbs;
+using hilm::column_ranks;
+using hilm::Correlation;
 using hilm::Index;
-using hilm::metrics::column_ranks;
-using hilm::metrics::Correlation;
-using hilm::metrics::mcc;
+using hilm::mcc;
 
 TEST_CASE("mcc: hand-worked correlations and ranks", "[metrics]") {
   Eigen::MatrixXd a(4, 1), b(4, 1);
@@ -91,7 +91,7 @@ TEST_CASE("mcc: constant columns correlate 0 and bad inputs throw", "[metrics]")
 }
 
 TEST_CASE("mcc: negative control, an unrelated estimate scores low", "[metrics]") {
-  const auto data = hilm::synth::sparse_linear<double>(hilm::synth::SparseLinearOptions{
+  const auto data = hilm::sparse_linear<double>(hilm::SparseLinearOptions{
       .samples = 3000, .features = 16, .latents = 8, .active = 2, .seed = hilm::test::seed(32)});
   // The observed coordinates are mixtures, not the latents: MCC well below 1.
   const auto mixed = mcc(data.codes, data.x);

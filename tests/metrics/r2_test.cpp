@@ -5,9 +5,9 @@
 
 using Catch::Matchers::WithinAbs;
 using hilm::Index;
-using hilm::metrics::predictive_r2;
-using hilm::metrics::R2Options;
-using hilm::metrics::Regression;
+using hilm::predictive_r2;
+using hilm::R2Options;
+using hilm::Regression;
 
 TEST_CASE("r2: exact linear targets score 1, noise lowers R² to its population value",
           "[metrics]") {

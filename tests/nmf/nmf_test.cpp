@@ -218,7 +218,7 @@ TEST_CASE("nmf: exact recovery of a planted rank-5 factorisation with one nonzer
     INFO("solver " << static_cast<int>(solver));
     CHECK(fit.relative_error < 1e-6);
     // Match components by cosine of W columns, then compare normalised factors.
-    const auto match = hilm::metrics::dictionary_recovery(w.transpose(), fit.w.transpose());
+    const auto match = hilm::dictionary_recovery(w.transpose(), fit.w.transpose());
     for (Index l = 0; l < k; ++l) {
       const Index e = match.assignment(l);
       REQUIRE(e >= 0);
@@ -243,13 +243,13 @@ TEST_CASE("nmf: planted noisy factors are recovered (matched correlation > 0.9)"
   for (Index j = 0; j < n; ++j)
     for (Index i = 0; i < m; ++i) a(i, j) = std::max(0.0, a(i, j) + 0.05 * random.normal());
   const auto fit = hilm::nmf(a, {.rank = k, .max_iterations = 500, .tolerance = 1e-8});
-  const auto score = hilm::metrics::mcc(w, fit.w);
+  const auto score = hilm::mcc(w, fit.w);
   CHECK(score.mean > 0.9);
-  const auto score_h = hilm::metrics::mcc(h.transpose(), fit.h.transpose());
+  const auto score_h = hilm::mcc(h.transpose(), fit.h.transpose());
   CHECK(score_h.mean > 0.9);
   // Negative control: a random factor of the same shape does not match.
   const Matrix<double> unrelated = uniform_matrix(random, m, k);
-  CHECK(hilm::metrics::mcc(w, unrelated).mean < 0.5);
+  CHECK(hilm::mcc(w, unrelated).mean < 0.5);
 }
 
 TEST_CASE("nmf: NNDSVD initialisation is no worse than the mean", "[nmf][init]") {

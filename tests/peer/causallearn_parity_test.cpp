@@ -18,8 +18,8 @@ namespace {
 using hilm::Index;
 using hilm::test::ReferenceRow;
 
-hilm::stats::KciOptions kci_options_from(const std::string& settings) {
-  using namespace hilm::stats;
+hilm::KciOptions kci_options_from(const std::string& settings) {
+  using namespace hilm;
   KciOptions o;
   auto has = [&](const char* s) { return settings.find(s) != std::string::npos; };
   if (has("kernel=Polynomial")) o.kernel_x = o.kernel_y = o.kernel_z = KernelKind::Polynomial;
@@ -39,9 +39,9 @@ hilm::stats::KciOptions kci_options_from(const std::string& settings) {
 TEST_CASE("peer: Fisher-z, chi-square and G-square match causal-learn on every reference row",
           "[peer][stats]") {
   const auto rows = hilm::test::reference_rows();
-  std::map<std::string, std::unique_ptr<hilm::stats::FisherZTest>> fisher;
-  std::map<std::string, std::unique_ptr<hilm::stats::DiscreteCiTest>> chisq;
-  std::map<std::string, std::unique_ptr<hilm::stats::DiscreteCiTest>> gsq;
+  std::map<std::string, std::unique_ptr<hilm::FisherZTest>> fisher;
+  std::map<std::string, std::unique_ptr<hilm::DiscreteCiTest>> chisq;
+  std::map<std::string, std::unique_ptr<hilm::DiscreteCiTest>> gsq;
   int checked = 0;
   for (const ReferenceRow& r : rows) {
     if (r.test == "kci") continue;
@@ -53,17 +53,17 @@ TEST_CASE("peer: Fisher-z, chi-square and G-square match causal-learn on every r
     double floor = 1e-300;
     if (r.test == "fisherz") {
       auto& t = fisher[r.data_file];
-      if (!t) t = std::make_unique<hilm::stats::FisherZTest>(data);
+      if (!t) t = std::make_unique<hilm::FisherZTest>(data);
       p = t->test(r.x, r.y, r.z).p_value;
       floor = 5e-16;
     } else if (r.test == "chisq") {
       auto& t = chisq[r.data_file];
-      if (!t) t = std::make_unique<hilm::stats::DiscreteCiTest>(hilm::stats::chi_square_test(data));
+      if (!t) t = std::make_unique<hilm::DiscreteCiTest>(hilm::chi_square_test(data));
       p = t->test(r.x, r.y, r.z).p_value;
     } else {
       REQUIRE(r.test == "gsq");
       auto& t = gsq[r.data_file];
-      if (!t) t = std::make_unique<hilm::stats::DiscreteCiTest>(hilm::stats::g_square_test(data));
+      if (!t) t = std::make_unique<hilm::DiscreteCiTest>(hilm::g_square_test(data));
       p = t->test(r.x, r.y, r.z).p_value;
     }
     INFO(r.test << " " << r.data_file << " x=" << r.x << " y=" << r.y << " |S|=" << r.z.size()
@@ -82,11 +82,11 @@ TEST_CASE("peer: KCI gamma approximation matches causal-learn on every reference
     if (r.test != "kci") continue;
     const auto& data = hilm::test::peer_matrix(r.data_file);
     // The default (automatic) path, and each of the dense and factored paths forced.
-    for (const auto method : {hilm::stats::KciMethod::Automatic, hilm::stats::KciMethod::Dense,
-                              hilm::stats::KciMethod::Factored}) {
+    for (const auto method :
+         {hilm::KciMethod::Automatic, hilm::KciMethod::Dense, hilm::KciMethod::Factored}) {
       auto options = kci_options_from(r.settings);
       options.method = method;
-      const hilm::stats::KciTest kci(data, options);
+      const hilm::KciTest kci(data, options);
       const double p = kci.test(r.x, r.y, r.z).p_value;
       INFO(r.data_file << " x=" << r.x << " y=" << r.y << " |S|=" << r.z.size() << " " << r.settings
                        << " method " << static_cast<int>(method) << " reference " << r.p_value
@@ -105,8 +105,8 @@ namespace {
 // do not depend on numpy's random stream or scikit-learn's GP fit), with the asserted 4-decimal
 // p-values of X⫫X', X⫫Z and X⫫Z|Y.
 struct KciTableRow {
-  hilm::stats::KernelKind kernel;
-  hilm::stats::KciWidth width;
+  hilm::KernelKind kernel;
+  hilm::KciWidth width;
   double kwidth;
   int polyd;
   double p01, p03, p032;
@@ -115,12 +115,12 @@ struct KciTableRow {
 void check_kci_table(const std::string& file, const std::vector<KciTableRow>& table) {
   const auto& data = hilm::test::peer_matrix(file);
   for (const auto& row : table) {
-    hilm::stats::KciOptions o;
+    hilm::KciOptions o;
     o.kernel_x = o.kernel_y = o.kernel_z = row.kernel;
     o.width = row.width;
     o.width_x = o.width_y = o.width_z = row.kwidth;
     o.polynomial_degree = row.polyd;
-    const hilm::stats::KciTest kci(data, o);
+    const hilm::KciTest kci(data, o);
     const Index y_only[1] = {2};
     const double p01 = kci.test(0, 1, {}).p_value;
     const double p03 = kci.test(0, 3, {}).p_value;
@@ -139,8 +139,8 @@ void check_kci_table(const std::string& file, const std::vector<KciTableRow>& ta
 
 TEST_CASE("peer: KCI reproduces the asserted table of causal-learn's TestCIT_KCI.py",
           "[peer][stats]") {
-  using K = hilm::stats::KernelKind;
-  using W = hilm::stats::KciWidth;
+  using K = hilm::KernelKind;
+  using W = hilm::KciWidth;
   // Entries use_gp=False, approx=True of pvalue01_truth / pvalue03_truth / pvalue032_truth.
   check_kci_table("causallearn_kci_gaussian_300x4.csv",
                   {{K::Gaussian, W::Empirical, 0.05, 2, 0.5404, 0.0, 0.5807},

@@ -1,4 +1,4 @@
-// Parity of hilm::graph::pc with causal-learn's PC (py-why/causal-learn tests/TestPC.py): the
+// Parity of hilm::pc with causal-learn's PC (py-why/causal-learn tests/TestPC.py): the
 // result endpoint matrices saved in tests/TestData/benchmark_returned_results and
 // bnlearn_discrete_10000/benchmark_returned_results must be reproduced exactly, and PC with a
 // d-separation oracle must return the true CPDAG of every bnlearn network.
@@ -25,13 +25,13 @@
 
 namespace {
 
+using hilm::EndpointMatrix;
+using hilm::Graph;
 using hilm::Index;
-using hilm::graph::EndpointMatrix;
-using hilm::graph::Graph;
-using hilm::graph::PcOptions;
+using hilm::PcOptions;
 
 EndpointMatrix load_endpoints(const std::string& file) {
-  const auto m = hilm::io::read_delimited<double>(hilm::test::peer_path(file)).data;
+  const auto m = hilm::read_delimited<double>(hilm::test::peer_path(file)).data;
   return m.cast<int>();
 }
 
@@ -67,7 +67,7 @@ Graph load_tetrad_graph(const std::string& file) {
       std::string number, from, arrow, to;
       fields >> number >> from >> arrow >> to;
       REQUIRE(arrow == "-->");
-      g.add_edge(id_of(from), id_of(to), hilm::graph::Mark::Directed);
+      g.add_edge(id_of(from), id_of(to), hilm::Mark::Directed);
     }
   }
   return g;
@@ -82,7 +82,7 @@ std::string results(const std::string& name) {
 TEST_CASE("peer: PC with Fisher-z reproduces causal-learn's 7 results on data_linear_10",
           "[peer][graph][pc]") {
   const auto& data = hilm::test::peer_matrix("causallearn/data_linear_10.txt");
-  hilm::stats::FisherZTest fz(data);
+  hilm::FisherZTest fz(data);
   struct Case {
     int rule, priority;
   };
@@ -96,11 +96,11 @@ TEST_CASE("peer: PC with Fisher-z reproduces causal-learn's 7 results on data_li
     o.stable = true;
     o.uc_rule = c.rule;
     o.uc_priority = c.priority;
-    hilm::graph::CausalLearnRounding rounded(fz);
-    const auto r = hilm::graph::pc(rounded, o);
+    hilm::CausalLearnRounding rounded(fz);
+    const auto r = hilm::pc(rounded, o);
     CHECK(r.status == hilm::FitStatus::Converged);
     const EndpointMatrix expected = load_endpoints(file);
-    const EndpointMatrix got = hilm::graph::to_causal_learn_matrix(r.graph);
+    const EndpointMatrix got = hilm::to_causal_learn_matrix(r.graph);
     if (got != expected) {
       UNSCOPED_INFO("got\n" << got << "\nexpected\n" << expected);
     }
@@ -113,14 +113,14 @@ TEST_CASE("peer: PC with chi-square and G-square reproduces causal-learn on data
   const auto& data = hilm::test::peer_matrix("causallearn/data_discrete_10.txt");
   for (const char* name : {"chisq", "gsq"}) {
     INFO(name);
-    auto test = std::string(name) == "chisq" ? hilm::stats::chi_square_test(data)
-                                             : hilm::stats::g_square_test(data);
+    auto test =
+        std::string(name) == "chisq" ? hilm::chi_square_test(data) : hilm::g_square_test(data);
     PcOptions o;
     o.uc_priority = -1;
-    const auto r = hilm::graph::pc(test, o);
+    const auto r = hilm::pc(test, o);
     const EndpointMatrix expected =
         load_endpoints(results("discrete_10_pc_" + std::string(name) + "_0.05_stable_0_-1.txt"));
-    CHECK(hilm::graph::to_causal_learn_matrix(r.graph) == expected);
+    CHECK(hilm::to_causal_learn_matrix(r.graph) == expected);
   }
 }
 
@@ -136,16 +136,15 @@ std::string bnlearn(const std::string& what) {
 
 void check_bnlearn_network(const std::string& name) {
   INFO(name);
-  const auto data =
-      hilm::io::read_npy<double>(hilm::test::peer_path(bnlearn("data/" + name + ".npy")));
+  const auto data = hilm::read_npy<double>(hilm::test::peer_path(bnlearn("data/" + name + ".npy")));
   REQUIRE(data.rows() == 10000);
-  auto test = hilm::stats::chi_square_test(data);
+  auto test = hilm::chi_square_test(data);
   PcOptions o;
   o.uc_priority = -1;
-  const auto r = hilm::graph::pc(test, o);
+  const auto r = hilm::pc(test, o);
   const EndpointMatrix expected = load_endpoints(
       bnlearn("benchmark_returned_results/" + name + "_pc_chisq_0.05_stable_0_-1.txt"));
-  const EndpointMatrix got = hilm::graph::to_causal_learn_matrix(r.graph);
+  const EndpointMatrix got = hilm::to_causal_learn_matrix(r.graph);
   if (got != expected) {
     for (Index i = 0; i < got.rows(); ++i) {
       for (Index j = 0; j < got.cols(); ++j) {
@@ -162,16 +161,15 @@ void check_bnlearn_network(const std::string& name) {
 void check_oracle(const std::string& name) {
   INFO(name);
   const Graph dag = load_tetrad_graph(bnlearn("truth_dag_graph/" + name + ".graph.txt"));
-  REQUIRE(hilm::graph::is_dag(dag));
-  const Graph truth = hilm::graph::dag_to_cpdag(dag);
-  hilm::graph::DSeparationOracle oracle(dag);
+  REQUIRE(hilm::is_dag(dag));
+  const Graph truth = hilm::dag_to_cpdag(dag);
+  hilm::DSeparationOracle oracle(dag);
   for (const bool stable : {true, false}) {
     PcOptions o;
     o.stable = stable;
-    const auto r = hilm::graph::pc(oracle, o);
-    CHECK(hilm::metrics::structural_hamming_distance(truth.adjacency(), r.graph.adjacency()) == 0);
-    CHECK(hilm::graph::to_causal_learn_matrix(r.graph) ==
-          hilm::graph::to_causal_learn_matrix(truth));
+    const auto r = hilm::pc(oracle, o);
+    CHECK(hilm::structural_hamming_distance(truth.adjacency(), r.graph.adjacency()) == 0);
+    CHECK(hilm::to_causal_learn_matrix(r.graph) == hilm::to_causal_learn_matrix(truth));
   }
 }
 
@@ -210,10 +208,10 @@ TEST_CASE("peer: PC finds the CPDAG documented in causal-learn's TestPC on simul
   // {0–1, 1–2}, no bidirected edge, with pc(data, 0.05, fisherz) defaults.
   const auto& data =
       hilm::test::peer_matrix("causallearn/test_pc_simulated_linear_gaussian_data.txt");
-  hilm::stats::FisherZTest fz(data);
-  const auto r = hilm::graph::pc(fz, PcOptions{});
-  using hilm::graph::Edge;
-  using hilm::graph::Mark;
+  hilm::FisherZTest fz(data);
+  const auto r = hilm::pc(fz, PcOptions{});
+  using hilm::Edge;
+  using hilm::Mark;
   const std::vector<Edge> expected = {{0, 1, Mark::Undirected}, {0, 3, Mark::Directed},
                                       {1, 2, Mark::Undirected}, {1, 3, Mark::Directed},
                                       {2, 3, Mark::Directed},   {2, 4, Mark::Directed},

@@ -11,8 +11,8 @@
 #include "support/catch.hpp"
 
 namespace {
+using hilm::DofConvention;
 using hilm::Index;
-using hilm::stats::DofConvention;
 
 // R's all.equal(target, current, tol) on vectors: mean |target - current| / mean |target| < tol.
 bool all_equal(const std::vector<double>& target, const std::vector<double>& current, double tol) {
@@ -31,8 +31,7 @@ TEST_CASE("peer: pcalg disCItest assertions on discr100k (tests/test_gSquareDis.
   // every asserted side of 0.05, and so does pcalg's adaptDF rule.
   const auto& data = hilm::test::peer_matrix("pcalg_discr100k.csv");
   for (auto dof : {DofConvention::Adjusted, DofConvention::PcalgAdaptDf}) {
-    const hilm::stats::DiscreteCiTest g(
-        data, {.statistic = hilm::stats::DiscreteStatistic::GSquare, .dof = dof});
+    const hilm::DiscreteCiTest g(data, {.statistic = hilm::DiscreteStatistic::GSquare, .dof = dof});
     auto p = [&](Index x, Index y, std::vector<Index> s) {
       for (auto& k : s) --k;
       return g.test(x - 1, y - 1, s).p_value;
@@ -52,8 +51,8 @@ TEST_CASE("peer: pcalg disCItest assertions on discr100k (tests/test_gSquareDis.
 TEST_CASE("peer: pcalg gSquareBin expected p-values (tests/test_gSquareBin.R ok2-ok5)",
           "[peer][stats]") {
   auto run = [](const char* file, const std::vector<std::array<std::vector<Index>, 3>>& queries) {
-    const hilm::stats::DiscreteCiTest g(hilm::test::peer_matrix(file),
-                                        {.statistic = hilm::stats::DiscreteStatistic::GSquare});
+    const hilm::DiscreteCiTest g(hilm::test::peer_matrix(file),
+                                 {.statistic = hilm::DiscreteStatistic::GSquare});
     std::vector<double> out;
     for (const auto& q : queries) {
       std::vector<Index> s = q[2];
@@ -98,7 +97,7 @@ TEST_CASE("peer: pcalg's |S| >= 5 defect is not reproduced (regression case)", "
   // V1 ⫫ V2 | V3..V7 on discr100k plus three random binary columns: pcalg's gSquareDis builds
   // the strata from X instead of S when |S| >= 5; the correct G² test gives this p-value
   // (also causal-learn's).
-  const hilm::stats::DiscreteCiTest g(hilm::test::peer_matrix("discr100k_plus3binary_seed1.csv"));
+  const hilm::DiscreteCiTest g(hilm::test::peer_matrix("discr100k_plus3binary_seed1.csv"));
   const std::vector<Index> s{2, 3, 4, 5, 6};
   const auto r = g.test(0, 1, s);
   CHECK_THAT(r.p_value, Catch::Matchers::WithinRel(2.626923443385014e-41, 1e-9));
@@ -106,15 +105,14 @@ TEST_CASE("peer: pcalg's |S| >= 5 defect is not reproduced (regression case)", "
 }
 
 TEST_CASE("peer: bnlearn ci.test(test = \"mi\") on lizards", "[peer][stats]") {
-  hilm::io::DelimitedOptions options;
+  hilm::DelimitedOptions options;
   options.categorical = true;
   const auto table =
-      hilm::io::read_delimited<double>(hilm::test::peer_path("bnlearn_lizards.csv"), options);
+      hilm::read_delimited<double>(hilm::test::peer_path("bnlearn_lizards.csv"), options);
   REQUIRE(table.names == std::vector<std::string>{"Species", "Diameter", "Height"});
   // bnlearn's "mi" is G² with the classic degrees of freedom.
-  const hilm::stats::DiscreteCiTest mi(
-      table.data,
-      {.statistic = hilm::stats::DiscreteStatistic::GSquare, .dof = DofConvention::Classic});
+  const hilm::DiscreteCiTest mi(
+      table.data, {.statistic = hilm::DiscreteStatistic::GSquare, .dof = DofConvention::Classic});
   const Index species[1] = {0};
   const Index height[1] = {2};
   // ci.test("Height", "Diameter", "Species"): mi = 2.0256, df = 2, p-value = 0.3632.
@@ -128,6 +126,6 @@ TEST_CASE("peer: bnlearn ci.test(test = \"mi\") on lizards", "[peer][stats]") {
   CHECK(b.dof == 2.0);
   CHECK_THAT(b.p_value, Catch::Matchers::WithinAbs(0.0009009, 5e-8));
   // The adjusted convention agrees here (no empty rows or columns in any stratum).
-  const hilm::stats::DiscreteCiTest adf(table.data);
+  const hilm::DiscreteCiTest adf(table.data);
   CHECK(adf.test(2, 1, species).dof == 2.0);
 }

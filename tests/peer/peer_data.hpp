@@ -23,7 +23,7 @@ inline const RowMatrix<double>& peer_matrix(const std::string& file) {
   static std::map<std::string, RowMatrix<double>> cache;  // tests of one file run sequentially
   auto it = cache.find(file);
   if (it == cache.end())
-    it = cache.emplace(file, hilm::io::read_delimited<double>(peer_path(file)).data).first;
+    it = cache.emplace(file, hilm::read_delimited<double>(peer_path(file)).data).first;
   return it->second;
 }
 

@@ -17,7 +17,7 @@ TEST_CASE("peer: RLCD two-latent fixture gives the clusters X1-X3 and X4-X6", "[
   REQUIRE(x.cols() == 6);
   for (double alpha : {0.01, 0.05}) {
     CAPTURE(alpha);
-    const auto result = hilm::hierarchy::rank_search(x, {.alpha = alpha});
+    const auto result = hilm::rank_search(x, {.alpha = alpha});
     REQUIRE(result.status == hilm::FitStatus::Converged);
     std::set<std::vector<Index>> clusters;
     for (const auto& c : result.covers) {
@@ -43,6 +43,6 @@ TEST_CASE("peer: RLCD two-latent fixture gives the clusters X1-X3 and X4-X6", "[
     rng.shuffle(col.data(), col.data() + col.size());
     shuffled.col(j) = col;
   }
-  const auto null = hilm::hierarchy::rank_search(shuffled, {.alpha = 0.01});
+  const auto null = hilm::rank_search(shuffled, {.alpha = 0.01});
   CHECK(null.covers.empty());
 }

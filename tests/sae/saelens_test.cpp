@@ -41,13 +41,12 @@ RowMatrix<float> sae_random_data(Index rows, Index cols, std::uint64_t seed) {
 
 TEST_CASE("sae: models written by Python in the SAELens and sparsify layouts encode as numpy",
           "[sae][io]") {
-  const RowMatrix<float> x = hilm::io::read_npy<float>(data_dir + "x.npy");
+  const RowMatrix<float> x = hilm::read_npy<float>(data_dir + "x.npy");
   for (const std::string name :
        {"saelens_topk", "saelens_standard", "saelens_jumprelu", "sparsify_topk"}) {
     INFO(name);
     const auto w = hilm::load_sae<float>(data_dir + name);
-    const RowMatrix<float> expected =
-        hilm::io::read_npy<float>(data_dir + "codes_" + name + ".npy");
+    const RowMatrix<float> expected = hilm::read_npy<float>(data_dir + "codes_" + name + ".npy");
     const RowMatrix<float> z = hilm::sae_encode(w, x);
     REQUIRE(z.rows() == expected.rows());
     REQUIRE(z.cols() == expected.cols());
@@ -180,7 +179,7 @@ TEST_CASE("sae: non-finite weights in a model file are io errors naming the tens
     const std::string m = dir.file(tensor);
     std::filesystem::copy(data_dir + "saelens_topk", m);
     const std::string file = m + "/sae_weights.safetensors";
-    const auto st = hilm::io::SafetensorsFile::open(file);
+    const auto st = hilm::SafetensorsFile::open(file);
     std::uint64_t header = 0;
     {
       std::ifstream in(file, std::ios::binary);

@@ -237,12 +237,12 @@ struct T9Score {
 // x' = x − z_j W_dec,j) must remove that component's energy and nothing else:
 // Σ_rows ‖z_j W_dec,j − s_i a_i‖² / Σ_rows ‖s_i a_i‖² < 0.05 for every matched pair.
 T9Score run_t9(std::uint64_t seed, bool dense_codes, Index k, bool ablation = false) {
-  const auto data = hilm::synth::sparse_linear<float>({.samples = 50000,
-                                                       .features = 64,
-                                                       .latents = 32,
-                                                       .active = 3,
-                                                       .dense = dense_codes,
-                                                       .seed = seed});
+  const auto data = hilm::sparse_linear<float>({.samples = 50000,
+                                                .features = 64,
+                                                .latents = 32,
+                                                .active = 3,
+                                                .dense = dense_codes,
+                                                .seed = seed});
   hilm::MatrixSource source(data.x);
   SparseAutoencoder<float> sae(SaeOptions{.latents = 64,
                                           .k = k,
@@ -255,9 +255,9 @@ T9Score run_t9(std::uint64_t seed, bool dense_codes, Index k, bool ablation = fa
   REQUIRE(result.status == hilm::FitStatus::MaxIterations);
   const RowMatrix<float> z = sae.encode(data.x);
   T9Score score;
-  const auto match = hilm::metrics::mcc(data.codes, z);
+  const auto match = hilm::mcc(data.codes, z);
   score.mcc = match.mean;
-  score.median_cosine = hilm::metrics::dictionary_recovery(data.atoms, sae.weights().w_dec).median;
+  score.median_cosine = hilm::dictionary_recovery(data.atoms, sae.weights().w_dec).median;
   if (ablation) {
     score.worst_ablation_error = 0;
     for (Index i = 0; i < data.codes.cols(); ++i) {
@@ -306,7 +306,7 @@ TEST_CASE("sae: T9 negative controls (dense codes, no sparsity) are not recovere
 }
 
 TEST_CASE("sae: every architecture learns", "[sae]") {
-  const auto data = hilm::synth::sparse_linear<float>(
+  const auto data = hilm::sparse_linear<float>(
       {.samples = 8000, .features = 32, .latents = 16, .active = 3, .seed = hilm::test::seed(7)});
   hilm::MatrixSource source(data.x);
   struct Case {

@@ -46,12 +46,12 @@ class CountingSource {
 
 TEST_CASE("sae: stability separates reproducible latents from seed artefacts", "[sae]") {
   auto score = [](bool dense) {
-    const auto data = hilm::synth::sparse_linear<float>({.samples = 12000,
-                                                         .features = 24,
-                                                         .latents = 12,
-                                                         .active = 2,
-                                                         .dense = dense,
-                                                         .seed = hilm::test::seed(41)});
+    const auto data = hilm::sparse_linear<float>({.samples = 12000,
+                                                  .features = 24,
+                                                  .latents = 12,
+                                                  .active = 2,
+                                                  .dense = dense,
+                                                  .seed = hilm::test::seed(41)});
     hilm::MatrixSource source(data.x);
     const SaeOptions options{.latents = 12,
                              .k = 2,
@@ -86,10 +86,10 @@ TEST_CASE("sae: stability separates reproducible latents from seed artefacts", "
 
 TEST_CASE("sae: training from a memory-mapped .npy file matches training in memory", "[sae]") {
   hilm::test::TempDir dir;
-  const auto data = hilm::synth::sparse_linear<float>(
+  const auto data = hilm::sparse_linear<float>(
       {.samples = 20000, .features = 16, .latents = 8, .active = 2, .seed = hilm::test::seed(42)});
   const std::string path = dir.file("x.npy");
-  hilm::io::write_npy(path, data.x);
+  hilm::write_npy(path, data.x);
   // The file holds 20 buffers' worth of rows: training must stream it in bounded reads.
   const SaeOptions options{.latents = 16,
                            .k = 2,

@@ -37,8 +37,7 @@ TEST_CASE("calibration: Fisher-z null rejection rate and power", "[stats][stat][
   const std::array<Index, 1> s{2};
   for (int r = 0; r < reps; ++r) {
     hilm::Random rng(hilm::test::seed(1000 + static_cast<std::uint64_t>(r)));
-    rejected +=
-        hilm::stats::FisherZTest(gaussian_fork(200, 0.0, rng)).test(0, 1, s).p_value < kAlpha;
+    rejected += hilm::FisherZTest(gaussian_fork(200, 0.0, rng)).test(0, 1, s).p_value < kAlpha;
   }
   const double rate = rejected / static_cast<double>(reps);
   INFO("Fisher-z null rejection rate " << rate);
@@ -49,7 +48,7 @@ TEST_CASE("calibration: Fisher-z null rejection rate and power", "[stats][stat][
     int hits = 0;
     for (int r = 0; r < 200; ++r) {
       hilm::Random rng(hilm::test::seed(5000 + static_cast<std::uint64_t>(r)));
-      hits += hilm::stats::FisherZTest(gaussian_fork(n, 0.15, rng)).test(0, 1, s).p_value < kAlpha;
+      hits += hilm::FisherZTest(gaussian_fork(n, 0.15, rng)).test(0, 1, s).p_value < kAlpha;
     }
     power.push_back(hits / 200.0);
   }
@@ -76,7 +75,7 @@ TEST_CASE("calibration: G-square null rejection rate", "[stats][stat][slow]") {
       d(i, 1) = static_cast<double>(rng.bernoulli(d(i, 2) > 0 ? 0.7 : 0.3) ? 1 : 0) +
                 static_cast<double>(rng.uniform_index(2));
     }
-    rejected += hilm::stats::g_square_test(d).test(0, 1, s).p_value < kAlpha;
+    rejected += hilm::g_square_test(d).test(0, 1, s).p_value < kAlpha;
   }
   const double rate = rejected / static_cast<double>(reps);
   INFO("G2 null rejection rate " << rate);
@@ -98,7 +97,7 @@ TEST_CASE("calibration: KCI null rejection rates (gamma approximation)", "[stats
       d(i, 1) = d(i, 2) * d(i, 2) + 0.5 * rng.normal();
       d(i, 3) = rng.normal();
     }
-    const hilm::stats::KciTest kci(d);
+    const hilm::KciTest kci(d);
     rejected_u += kci.test(0, 3, {}).p_value < kAlpha;
     if (r < 250) rejected_c += kci.test(0, 1, s).p_value < kAlpha;
   }
@@ -125,7 +124,7 @@ TEST_CASE("calibration: CCA rank test null rate and rank recovery", "[stats][sta
       for (Index j = 0; j < 6; ++j)
         d(i, j) = (0.5 + 0.2 * static_cast<double>(j)) * f + rng.normal();
     }
-    const auto res = hilm::stats::CcaRankTest(d).test(a, b);
+    const auto res = hilm::CcaRankTest(d).test(a, b);
     rejected += res.hypotheses[1].p_value < kAlpha;  // H0: rank ≤ 1 is true
     right += res.estimated_rank(kAlpha) == 1;
   }
@@ -171,7 +170,7 @@ TEST_CASE("calibration: T3 — probability-table rank of the T1 model over 100 s
     }
     const std::array<Index, 1> a{0};
     const std::array<Index, 2> b{1, 2};
-    right += hilm::stats::DiscreteRankTest(d).test(a, b).estimated_rank(kAlpha) == 3;
+    right += hilm::DiscreteRankTest(d).test(a, b).estimated_rank(kAlpha) == 3;
   }
   INFO("right rank in " << right << " of 100 seeds");
   // DESIGN.md's bar: the right rank in >= 95 of 100 seeds. Binomial caveat: a calibrated test

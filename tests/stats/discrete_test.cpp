@@ -9,10 +9,10 @@
 #include "support/catch.hpp"
 
 namespace {
+using hilm::DiscreteStatistic;
+using hilm::DofConvention;
 using hilm::Index;
 using hilm::Matrix;
-using hilm::stats::DiscreteStatistic;
-using hilm::stats::DofConvention;
 
 // Rows reproducing a 2 × 2 table [[a, b], [c, d]] of (X, Y) counts.
 Matrix<double> table_rows(int a, int b, int c, int d) {
@@ -36,7 +36,7 @@ TEST_CASE("discrete: 2x2 statistics equal the textbook closed forms", "[stats]")
   const auto m = table_rows(10, 20, 30, 40);
   // Pearson: N (ad − bc)² / (r1 r2 c1 c2).
   const double chi2 = 100.0 * (400.0 - 600.0) * (400.0 - 600.0) / (30.0 * 70.0 * 40.0 * 60.0);
-  const auto pearson = hilm::stats::chi_square_test(m).test(0, 1, {});
+  const auto pearson = hilm::chi_square_test(m).test(0, 1, {});
   CHECK_THAT(pearson.statistic, Catch::Matchers::WithinRel(chi2, 1e-13));
   CHECK(pearson.dof == 1.0);
   CHECK_THAT(pearson.p_value, Catch::Matchers::WithinRel(std::erfc(std::sqrt(chi2 / 2)), 1e-12));
@@ -45,12 +45,12 @@ TEST_CASE("discrete: 2x2 statistics equal the textbook closed forms", "[stats]")
   const double o[4] = {10, 20, 30, 40};
   double g2 = 0;
   for (int i = 0; i < 4; ++i) g2 += 2 * o[i] * std::log(o[i] / e[i]);
-  const auto g = hilm::stats::g_square_test(m).test(0, 1, {});
+  const auto g = hilm::g_square_test(m).test(0, 1, {});
   CHECK_THAT(g.statistic, Catch::Matchers::WithinRel(g2, 1e-13));
   // Values are coded by rank: relabelling the categories changes nothing.
   Matrix<double> relabelled = m;
   relabelled.col(0) = (relabelled.col(0).array() * 7.0 - 3.0).matrix();
-  CHECK(hilm::stats::g_square_test(relabelled).test(0, 1, {}).statistic == g.statistic);
+  CHECK(hilm::g_square_test(relabelled).test(0, 1, {}).statistic == g.statistic);
 }
 
 TEST_CASE("discrete: degrees-of-freedom conventions on a stratum with an empty row", "[stats]") {
@@ -66,7 +66,7 @@ TEST_CASE("discrete: degrees-of-freedom conventions on a stratum with an empty r
   }
   const std::array<Index, 1> s{2};
   auto dof = [&](DofConvention c) {
-    return hilm::stats::DiscreteCiTest(d, {.statistic = DiscreteStatistic::GSquare, .dof = c})
+    return hilm::DiscreteCiTest(d, {.statistic = DiscreteStatistic::GSquare, .dof = c})
         .test(0, 1, s)
         .dof;
   };
@@ -77,7 +77,7 @@ TEST_CASE("discrete: degrees-of-freedom conventions on a stratum with an empty r
   // A constant Y leaves no degrees of freedom: p = 1 by convention (causal-learn's too).
   Matrix<double> one_col = d;
   one_col.col(1).setZero();
-  const auto r = hilm::stats::g_square_test(one_col).test(0, 1, s);
+  const auto r = hilm::g_square_test(one_col).test(0, 1, s);
   CHECK(r.dof == 0.0);
   CHECK(r.p_value == 1.0);
 }
@@ -116,23 +116,23 @@ TEST_CASE("discrete: large conditioning sets equal an explicit per-stratum compu
       g2 += 2 * c * std::log(c * total / (rows[xy.first] * cols[xy.second]));
     dof += static_cast<double>((rows.size() - 1) * (cols.size() - 1));
   }
-  const auto r = hilm::stats::g_square_test(d).test(0, 1, s);
+  const auto r = hilm::g_square_test(d).test(0, 1, s);
   CHECK_THAT(r.statistic, Catch::Matchers::WithinRel(g2, 1e-12));
   CHECK(r.dof == dof);
   // X1 depends on X3 given the rest... but X0 ⫫ X1 | S is false too (X1 uses X0): small p.
   CHECK(r.p_value < 1e-6);
   // Order of S and of (x, y) does not matter.
   const std::vector<Index> shuffled{7, 3, 5, 2, 6, 4};
-  CHECK_THAT(hilm::stats::g_square_test(d).test(1, 0, shuffled).statistic,
+  CHECK_THAT(hilm::g_square_test(d).test(1, 0, shuffled).statistic,
              Catch::Matchers::WithinRel(r.statistic, 1e-12));
 }
 
 TEST_CASE("discrete: non-integer values and bad indices are rejected", "[stats]") {
   Matrix<double> d = table_rows(3, 4, 5, 6);
   d(5, 1) = 0.5;
-  CHECK_THROWS_WITH(hilm::stats::g_square_test(d),
+  CHECK_THROWS_WITH(hilm::g_square_test(d),
                     Catch::Matchers::Contains("row 5, column 1 is not an integer"));
-  const auto ok = hilm::stats::g_square_test(table_rows(3, 4, 5, 6));
+  const auto ok = hilm::g_square_test(table_rows(3, 4, 5, 6));
   CHECK_THROWS_AS(ok.test(0, 2, {}), hilm::invalid_argument);
-  static_assert(hilm::CiTest<hilm::stats::DiscreteCiTest>);
+  static_assert(hilm::CiTest<hilm::DiscreteCiTest>);
 }

@@ -20,8 +20,8 @@ TEST_CASE("distributions: incomplete gamma P and Q match 80-digit references", "
   for (const auto& row : kGammaValues) {
     const double a = row[0];
     const double x = row[1];
-    const double p = hilm::stats::gamma_p(a, x);
-    const double q = hilm::stats::gamma_q(a, x);
+    const double p = hilm::gamma_p(a, x);
+    const double q = hilm::gamma_q(a, x);
     INFO("a = " << a << ", x = " << x << ", P = " << p << " vs " << row[2] << ", Q = " << q
                 << " vs " << row[3]);
     // Relative accuracy on the smaller of the two tails; absolute on the complement.
@@ -40,7 +40,7 @@ TEST_CASE("distributions: incomplete gamma P and Q match 80-digit references", "
 }
 
 TEST_CASE("distributions: chi-square and gamma laws are P and Q with scaled arguments", "[stats]") {
-  using namespace hilm::stats;
+  using namespace hilm;
   // χ²_2 has survival exp(−x/2); χ²_1 has survival erfc(sqrt(x/2)).
   for (double x : {0.01, 0.5, 3.0, 40.0, 400.0, 1200.0}) {
     CHECK_THAT(chi2_sf(x, 2.0), Catch::Matchers::WithinRel(std::exp(-x / 2), 1e-13));
@@ -65,7 +65,7 @@ TEST_CASE("distributions: chi-square and gamma laws are P and Q with scaled argu
 }
 
 TEST_CASE("distributions: normal tails and log-gamma match references", "[stats]") {
-  using namespace hilm::stats;
+  using namespace hilm;
   for (const auto& row : kNormalSfValues) {
     INFO("z = " << row[0]);
     // erfc(z/√2): the rounding of z/√2 costs about z² ulps in the far tail.

@@ -45,7 +45,7 @@ double residual_partial_correlation(const Matrix<double>& d, Index x, Index y,
 TEST_CASE("fisher_z: partial correlation equals the correlation of regression residuals",
           "[stats]") {
   const auto d = chain_data(500, hilm::test::seed(1));
-  const hilm::stats::FisherZTest fz(d);
+  const hilm::FisherZTest fz(d);
   for (const std::vector<Index>& z : {std::vector<Index>{}, {1}, {3}, {1, 3}}) {
     const double r = fz.partial_correlation_of(0, 2, z);
     CHECK_THAT(r, Catch::Matchers::WithinAbs(residual_partial_correlation(d, 0, 2, z), 1e-12));
@@ -58,7 +58,7 @@ TEST_CASE("fisher_z: partial correlation equals the correlation of regression re
 TEST_CASE("fisher_z: chain gives dependence marginally and independence given the middle",
           "[stats]") {
   const auto d = chain_data(2000, hilm::test::seed(2));
-  const hilm::stats::FisherZTest fz(d);
+  const hilm::FisherZTest fz(d);
   const std::array<Index, 1> middle{1};
   const auto marginal = fz.test(0, 2, {});
   CHECK(marginal.p_value < 1e-10);
@@ -84,7 +84,7 @@ TEST_CASE("fisher_z: degenerate cases follow the documented conventions", "[stat
     d(i, 3) = d(i, 0) + d(i, 1);    // exact sum
     d(i, 4) = 3.0 * d(i, 1);        // collinear with X1
   }
-  const hilm::stats::FisherZTest fz(d);
+  const hilm::FisherZTest fz(d);
   // Perfect dependence: p = 0, statistic = inf, never an exception.
   const auto perfect = fz.test(0, 2, {});
   CHECK(perfect.p_value == 0.0);
@@ -102,7 +102,7 @@ TEST_CASE("fisher_z: degenerate cases follow the documented conventions", "[stat
 
 TEST_CASE("fisher_z: invalid arguments throw invalid_argument naming the problem", "[stats]") {
   const auto d = chain_data(50, hilm::test::seed(4));
-  const hilm::stats::FisherZTest fz(d);
+  const hilm::FisherZTest fz(d);
   const std::array<Index, 1> bad{7};
   const std::array<Index, 1> overlap{0};
   const std::array<Index, 2> repeated{1, 1};
@@ -113,18 +113,17 @@ TEST_CASE("fisher_z: invalid arguments throw invalid_argument naming the problem
   CHECK_THROWS_AS(fz.test(0, 2, repeated), hilm::invalid_argument);
   Matrix<double> constant = d;
   constant.col(1).setConstant(2.0);
-  CHECK_THROWS_WITH(hilm::stats::FisherZTest(constant),
-                    Catch::Matchers::Contains("column 1 is constant"));
-  CHECK_THROWS_AS(hilm::stats::FisherZTest(d.topRows(4)).test(0, 1, std::array<Index, 2>{2, 3}),
+  CHECK_THROWS_WITH(hilm::FisherZTest(constant), Catch::Matchers::Contains("column 1 is constant"));
+  CHECK_THROWS_AS(hilm::FisherZTest(d.topRows(4)).test(0, 1, std::array<Index, 2>{2, 3}),
                   hilm::invalid_argument);
 }
 
 TEST_CASE("ci_cache: memo answers repeats in any order, batch equals one-by-one", "[stats]") {
   const auto d = chain_data(300, hilm::test::seed(5));
-  hilm::stats::FisherZTest fz(d);
-  hilm::stats::CachedCiTest cached(fz);
-  static_assert(hilm::CiTest<hilm::stats::FisherZTest>);
-  static_assert(hilm::CiTest<hilm::stats::CachedCiTest<hilm::stats::FisherZTest>>);
+  hilm::FisherZTest fz(d);
+  hilm::CachedCiTest cached(fz);
+  static_assert(hilm::CiTest<hilm::FisherZTest>);
+  static_assert(hilm::CiTest<hilm::CachedCiTest<hilm::FisherZTest>>);
   const std::array<Index, 2> s{1, 3};
   const std::array<Index, 2> s_reversed{3, 1};
   const auto a = cached.test(0, 2, s);
@@ -132,17 +131,17 @@ TEST_CASE("ci_cache: memo answers repeats in any order, batch equals one-by-one"
   CHECK(a.p_value == b.p_value);
   CHECK(cached.size() == 1);
   CHECK(cached.hits() == 1);
-  std::vector<hilm::stats::CiQuery> queries;
+  std::vector<hilm::CiQuery> queries;
   for (Index x = 0; x < 4; ++x)
     for (Index y = x + 1; y < 4; ++y) {
       queries.push_back({x, y, {}});
       for (Index k = 0; k < 4; ++k)
         if (k != x && k != y) queries.push_back({x, y, {k}});
     }
-  const auto batch = hilm::stats::test_batch(fz, queries);
+  const auto batch = hilm::test_batch(fz, queries);
   REQUIRE(batch.size() == queries.size());
   for (std::size_t i = 0; i < queries.size(); ++i)
     CHECK(batch[i].p_value == fz.test(queries[i].x, queries[i].y, queries[i].z).p_value);
   queries.push_back({0, 0, {}});
-  CHECK_THROWS_AS(hilm::stats::test_batch(fz, queries), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::test_batch(fz, queries), hilm::invalid_argument);
 }

@@ -31,8 +31,8 @@ Matrix<double> nonlinear_data(Index n, std::uint64_t seed) {
 TEST_CASE("kci: detects nonlinear dependence that correlation misses, accepts independence",
           "[stats]") {
   const auto d = nonlinear_data(300, hilm::test::seed(21));
-  const hilm::stats::KciTest kci(d);
-  static_assert(hilm::CiTest<hilm::stats::KciTest>);
+  const hilm::KciTest kci(d);
+  static_assert(hilm::CiTest<hilm::KciTest>);
   const double corr =
       std::abs((d.col(0).array() - d.col(0).mean())
                    .matrix()
@@ -52,13 +52,13 @@ TEST_CASE("kci: detects nonlinear dependence that correlation misses, accepts in
 TEST_CASE("kci: the simulated spectral null agrees with the gamma approximation", "[stats]") {
   const auto d = nonlinear_data(200, hilm::test::seed(22));
   const std::array<Index, 1> middle{2};
-  hilm::stats::KciOptions gamma;
-  hilm::stats::KciOptions spectral{
-      .null = hilm::stats::KciNull::Spectral, .null_samples = 4000, .seed = hilm::test::seed(23)};
+  hilm::KciOptions gamma;
+  hilm::KciOptions spectral{
+      .null = hilm::KciNull::Spectral, .null_samples = 4000, .seed = hilm::test::seed(23)};
   for (Index y : {1, 3}) {
     std::span<const Index> z = y == 3 ? std::span<const Index>(middle) : std::span<const Index>();
-    const double pg = hilm::stats::KciTest(d, gamma).test(0, y, z).p_value;
-    const auto spec = hilm::stats::KciTest(d, spectral);
+    const double pg = hilm::KciTest(d, gamma).test(0, y, z).p_value;
+    const auto spec = hilm::KciTest(d, spectral);
     const double ps = spec.test(0, y, z).p_value;
     INFO("gamma " << pg << " spectral " << ps);
     CHECK(std::abs(pg - ps) < 0.06);
@@ -70,14 +70,14 @@ TEST_CASE("kci: kernels, widths and argument checks", "[stats]") {
   const auto d = nonlinear_data(120, hilm::test::seed(24));
   // Linear kernels reduce HSIC to a squared covariance: it sees the linear pair X2, X3 but not
   // the nonlinear pair X0, X2 that the Gaussian kernel detects.
-  hilm::stats::KciOptions linear{.kernel_x = hilm::stats::KernelKind::Linear,
-                                 .kernel_y = hilm::stats::KernelKind::Linear,
-                                 .kernel_z = hilm::stats::KernelKind::Linear};
-  CHECK(hilm::stats::KciTest(d, linear).test(2, 3, {}).p_value < 1e-3);
-  CHECK(hilm::stats::KciTest(d, linear).test(0, 2, {}).p_value > 1e-3);
-  hilm::stats::KciOptions manual{.width = hilm::stats::KciWidth::Manual};
-  CHECK_THROWS_AS(hilm::stats::KciTest(d, manual), hilm::invalid_argument);
-  const hilm::stats::KciTest kci(d);
+  hilm::KciOptions linear{.kernel_x = hilm::KernelKind::Linear,
+                          .kernel_y = hilm::KernelKind::Linear,
+                          .kernel_z = hilm::KernelKind::Linear};
+  CHECK(hilm::KciTest(d, linear).test(2, 3, {}).p_value < 1e-3);
+  CHECK(hilm::KciTest(d, linear).test(0, 2, {}).p_value > 1e-3);
+  hilm::KciOptions manual{.width = hilm::KciWidth::Manual};
+  CHECK_THROWS_AS(hilm::KciTest(d, manual), hilm::invalid_argument);
+  const hilm::KciTest kci(d);
   const std::array<Index, 1> overlap{0};
   CHECK_THROWS_AS(kci.test(0, 0, {}), hilm::invalid_argument);
   CHECK_THROWS_AS(kci.test(0, 4, {}), hilm::invalid_argument);
@@ -104,7 +104,7 @@ Matrix<double> smooth_data(Index n, std::uint64_t seed) {
   return d;
 }
 
-hilm::stats::KciResult run_query(const hilm::stats::KciTest& t, int query) {
+hilm::KciResult run_query(const hilm::KciTest& t, int query) {
   const std::array<Index, 1> x{0}, y{1}, y3{3}, z1{2};
   const std::array<Index, 2> z2{2, 4}, x2{0, 4};
   switch (query) {
@@ -122,9 +122,9 @@ hilm::stats::KciResult run_query(const hilm::stats::KciTest& t, int query) {
 }  // namespace
 
 TEST_CASE("kci: the factored path reproduces the dense path to rounding", "[stats]") {
-  using hilm::stats::KciMethod;
-  using hilm::stats::KciOptions;
-  using hilm::stats::KernelKind;
+  using hilm::KciMethod;
+  using hilm::KciOptions;
+  using hilm::KernelKind;
   double worst = 0.0;
   int compared = 0;
   for (std::uint64_t s = 0; s < 5; ++s) {
@@ -133,11 +133,11 @@ TEST_CASE("kci: the factored path reproduces the dense path to rounding", "[stat
       KciOptions o;
       if (variant == 1) o.kernel_x = o.kernel_y = o.kernel_z = KernelKind::Polynomial;
       if (variant == 2) o.kernel_x = o.kernel_y = o.kernel_z = KernelKind::Linear;
-      if (variant == 3) o.width = hilm::stats::KciWidth::Median;
+      if (variant == 3) o.width = hilm::KciWidth::Median;
       KciOptions dense = o, factored = o;
       dense.method = KciMethod::Dense;
       factored.method = KciMethod::Factored;
-      const hilm::stats::KciTest td(d, dense), tf(d, factored);
+      const hilm::KciTest td(d, dense), tf(d, factored);
       for (int q = 0; q < 4; ++q) {
         const auto rd = run_query(td, q);
         const auto rf = run_query(tf, q);
@@ -162,24 +162,24 @@ TEST_CASE("kci: the factored path reproduces the dense path to rounding", "[stat
 }
 
 TEST_CASE("kci: factored spectral null and automatic fallback", "[stats]") {
-  using hilm::stats::KciMethod;
-  using hilm::stats::KciOptions;
+  using hilm::KciMethod;
+  using hilm::KciOptions;
   const auto d = smooth_data(200, hilm::test::seed(40));
   // Same seed, same weights (to rounding): the simulated p-values agree.
   KciOptions spectral{
-      .null = hilm::stats::KciNull::Spectral, .null_samples = 2000, .seed = hilm::test::seed(41)};
+      .null = hilm::KciNull::Spectral, .null_samples = 2000, .seed = hilm::test::seed(41)};
   KciOptions dense = spectral, factored = spectral;
   dense.method = KciMethod::Dense;
   factored.method = KciMethod::Factored;
   for (int q : {0, 3}) {
-    const double pd = run_query(hilm::stats::KciTest(d, dense), q).p_value;
-    const double pf = run_query(hilm::stats::KciTest(d, factored), q).p_value;
+    const double pd = run_query(hilm::KciTest(d, dense), q).p_value;
+    const double pf = run_query(hilm::KciTest(d, factored), q).p_value;
     INFO("query " << q << ": dense " << pd << " factored " << pf);
     CHECK(std::abs(pd - pf) <= 2.0 / 2000.0);
   }
   // Automatic: smooth kernels at n = 600 have numerical rank well below n/3 -> factored.
   const auto big = smooth_data(600, hilm::test::seed(42));
-  const auto auto_result = run_query(hilm::stats::KciTest(big), 0);
+  const auto auto_result = run_query(hilm::KciTest(big), 0);
   CHECK(auto_result.factored);
   CHECK(auto_result.factor_rank <= 200);
   // Four-dimensional X with the narrow empirical width has a high numerical rank at n = 150:
@@ -189,18 +189,18 @@ TEST_CASE("kci: factored spectral null and automatic fallback", "[stats]") {
   for (Index i = 0; i < wide.size(); ++i) wide.data()[i] = rng.uniform(-1.0, 1.0);
   const std::array<Index, 4> xs{0, 1, 2, 3};
   const std::array<Index, 1> ys{4}, zs{5};
-  const auto fallback = hilm::stats::KciTest(wide).test_sets(xs, ys, zs);
+  const auto fallback = hilm::KciTest(wide).test_sets(xs, ys, zs);
   CHECK_FALSE(fallback.factored);
   CHECK(fallback.p_value ==
-        hilm::stats::KciTest(wide, {.method = KciMethod::Dense}).test_sets(xs, ys, zs).p_value);
+        hilm::KciTest(wide, {.method = KciMethod::Dense}).test_sets(xs, ys, zs).p_value);
   // Negative control: a loose factor tolerance is a low-rank approximation, and the comparison
   // above would see it.
-  const auto exact = run_query(hilm::stats::KciTest(d, dense), 0);
-  const auto loose = run_query(
-      hilm::stats::KciTest(d, {.method = KciMethod::Factored, .factor_tolerance = 1e-3}), 0);
+  const auto exact = run_query(hilm::KciTest(d, dense), 0);
+  const auto loose =
+      run_query(hilm::KciTest(d, {.method = KciMethod::Factored, .factor_tolerance = 1e-3}), 0);
   INFO("exact " << exact.p_value << " loose " << loose.p_value);
   CHECK(std::abs(exact.p_value - loose.p_value) > 1e-6 * exact.p_value);
-  CHECK_THROWS_AS(hilm::stats::KciTest(d, {.factor_tolerance = 1.5}), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::KciTest(d, {.factor_tolerance = 1.5}), hilm::invalid_argument);
 }
 
 TEST_CASE("kci: pivoted Cholesky bounds what it discards", "[stats]") {
@@ -216,7 +216,7 @@ TEST_CASE("kci: pivoted Cholesky bounds what it discards", "[stats]") {
   auto column = [&](Index j, hilm::Vector<double>& out) { out = k.col(j); };
   const hilm::Vector<double> diag = k.diagonal();
   // Stopping above the tiny part keeps exactly the rank-7 part.
-  const auto f = hilm::stats::detail::pivoted_cholesky(diag, column, 1e-6 * k.trace(), n);
+  const auto f = hilm::detail::pivoted_cholesky(diag, column, 1e-6 * k.trace(), n);
   CHECK(f.complete);
   CHECK(f.factor.cols() == 7);
   const Matrix<double> rest = k - f.factor * f.factor.transpose();
@@ -225,7 +225,7 @@ TEST_CASE("kci: pivoted Cholesky bounds what it discards", "[stats]") {
   CHECK(eig.eigenvalues().maxCoeff() <= f.remainder);  // ‖E‖₂ ≤ tracked tr E
   CHECK_THAT(rest.trace(), Catch::Matchers::WithinAbs(f.remainder, 1e-12));
   // A rank cap below the needed rank reports an incomplete factor.
-  const auto capped = hilm::stats::detail::pivoted_cholesky(diag, column, 1e-6 * k.trace(), 5);
+  const auto capped = hilm::detail::pivoted_cholesky(diag, column, 1e-6 * k.trace(), 5);
   CHECK_FALSE(capped.complete);
   CHECK(capped.factor.cols() == 5);
 }

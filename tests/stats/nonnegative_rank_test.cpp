@@ -17,19 +17,18 @@ constexpr double kRankAlpha = 0.05;
 constexpr double kCounts = 1e7;
 
 // One latent with `support` states and three observed children with `child` states each.
-hilm::synth::DiscreteModel one_latent_model(int support, int child, std::uint64_t seed) {
-  const auto g = hilm::synth::random_hierarchy(
-      hilm::synth::HierarchyGraphOptions{.widths = {1},
-                                         .observed_per_leaf = 3,
-                                         .latent_cardinality = support,
-                                         .observed_cardinality = child});
+hilm::DiscreteModel one_latent_model(int support, int child, std::uint64_t seed) {
+  const auto g = hilm::random_hierarchy(hilm::HierarchyGraphOptions{.widths = {1},
+                                                                    .observed_per_leaf = 3,
+                                                                    .latent_cardinality = support,
+                                                                    .observed_cardinality = child});
   // Well-conditioned CPTs (σ_min/σ_max ≥ 0.3) and no near-empty latent state, so that the
   // latent support is visible at the sample sizes used here.
-  return hilm::synth::random_cpts(
-      g, hilm::synth::CptOptions{.min_singular_ratio = 0.3, .min_probability = 0.05, .seed = seed});
+  return hilm::random_cpts(
+      g, hilm::CptOptions{.min_singular_ratio = 0.3, .min_probability = 0.05, .seed = seed});
 }
 
-std::vector<Index> observed_nodes(const hilm::synth::DiscreteModel& m) {
+std::vector<Index> observed_nodes(const hilm::DiscreteModel& m) {
   std::vector<Index> out;
   for (Index v = 0; v < m.graph.nodes; ++v)
     if (m.graph.observed[static_cast<std::size_t>(v)]) out.push_back(v);
@@ -55,7 +54,7 @@ TEST_CASE("nonnegative rank: exact tables of one-latent models give the latent s
       const std::array<Index, 2> b{obs[1], obs[2]};
       // Expected counts (a population table): the r-class model fits exactly from r = support.
       const Matrix<double> counts = kCounts * model.joint_table(a, b);
-      const auto res = hilm::stats::nonnegative_rank_table_test(
+      const auto res = hilm::nonnegative_rank_table_test(
           counts, {.restarts = 4, .seed = hilm::test::seed(80 + s)});
       INFO("support " << support << " seed " << s << " p(r=1..3) " << res.hypotheses[0].p_value
                       << " " << res.hypotheses[1].p_value << " " << res.hypotheses[2].p_value);
@@ -75,7 +74,7 @@ TEST_CASE("nonnegative rank: sampled data of a one-latent model", "[stats]") {
   Matrix<double> data(values.rows(), 3);
   for (Index j = 0; j < 3; ++j)
     data.col(j) = values.col(obs[static_cast<std::size_t>(j)]).cast<double>();
-  const hilm::stats::NonnegativeRankTest test(data, {.restarts = 4, .seed = hilm::test::seed(92)});
+  const hilm::NonnegativeRankTest test(data, {.restarts = 4, .seed = hilm::test::seed(92)});
   const std::array<Index, 1> a{0};
   const std::array<Index, 2> b{1, 2};
   const auto counts = test.count_table(a, b);
@@ -90,13 +89,13 @@ TEST_CASE("nonnegative rank: sampled data of a one-latent model", "[stats]") {
                     << res.hypotheses[2].p_value);
   CHECK(res.estimated_rank(kStrict) == 3);
   // The same data through the one-hot CCA rank test agree here (rank = non-negative rank).
-  CHECK(hilm::stats::DiscreteRankTest(data).test(a, b).estimated_rank(kStrict) == 3);
+  CHECK(hilm::DiscreteRankTest(data).test(a, b).estimated_rank(kStrict) == 3);
 }
 
 TEST_CASE("nonnegative rank: T4 table has rank 3 but non-negative rank 4", "[stats]") {
   // Exact table: the rank-3 latent class model cannot fit the zero pattern.
-  const auto exact = hilm::stats::nonnegative_rank_table_test(20000.0 * t4_table(),
-                                                              {.seed = hilm::test::seed(93)});
+  const auto exact =
+      hilm::nonnegative_rank_table_test(20000.0 * t4_table(), {.seed = hilm::test::seed(93)});
   CHECK(exact.estimated_rank(kRankAlpha) == 4);
   CHECK(exact.hypotheses[2].p_value < 1e-10);  // H0: non-negative rank ≤ 3
   // Sampled pairs (A, B) from the table: one-hot CCA says 3, the non-negative test says 4.
@@ -118,8 +117,8 @@ TEST_CASE("nonnegative rank: T4 table has rank 3 but non-negative rank 4", "[sta
     data(i, 1) = static_cast<double>(cell % 4);
   }
   const std::array<Index, 1> a{0}, b{1};
-  CHECK(hilm::stats::DiscreteRankTest(data).test(a, b).estimated_rank(kRankAlpha) == 3);
-  const auto nn = hilm::stats::NonnegativeRankTest(data, {.seed = hilm::test::seed(95)}).test(a, b);
+  CHECK(hilm::DiscreteRankTest(data).test(a, b).estimated_rank(kRankAlpha) == 3);
+  const auto nn = hilm::NonnegativeRankTest(data, {.seed = hilm::test::seed(95)}).test(a, b);
   CHECK(nn.estimated_rank(kRankAlpha) == 4);
   CHECK(nn.hypotheses.size() == 3);
 }
@@ -127,7 +126,7 @@ TEST_CASE("nonnegative rank: T4 table has rank 3 but non-negative rank 4", "[sta
 TEST_CASE("nonnegative rank: argument checks", "[stats]") {
   Matrix<double> data(6, 3);
   data << 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0;
-  const hilm::stats::NonnegativeRankTest test(data);
+  const hilm::NonnegativeRankTest test(data);
   const std::array<Index, 1> a{0}, b{1}, c{2};
   CHECK_THROWS_AS(test.test(a, a), hilm::invalid_argument);
   CHECK_THROWS_AS(test.test(a, std::array<Index, 1>{3}), hilm::invalid_argument);
@@ -135,6 +134,6 @@ TEST_CASE("nonnegative rank: argument checks", "[stats]") {
   CHECK_NOTHROW(test.test(a, b));
   Matrix<double> fractional = data;
   fractional(0, 0) = 0.5;
-  CHECK_THROWS_AS(hilm::stats::NonnegativeRankTest(fractional), hilm::invalid_argument);
-  CHECK_THROWS_AS(hilm::stats::NonnegativeRankTest(data, {.restarts = 0}), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::NonnegativeRankTest(fractional), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::NonnegativeRankTest(data, {.restarts = 0}), hilm::invalid_argument);
 }

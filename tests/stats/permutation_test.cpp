@@ -15,8 +15,8 @@ TEST_CASE("permutation: independent pairs get large p, dependent pairs the minim
     d(i, 1) = d(i, 2) + 0.5 * rng.normal();  // X0 ⫫ X1 | X2 only
     d(i, 3) = rng.normal();
   }
-  const hilm::stats::PermutationOptions options{.permutations = 199, .seed = hilm::test::seed(42)};
-  hilm::stats::PermutationCiTest test(d, &hilm::stats::absolute_correlation, options);
+  const hilm::PermutationOptions options{.permutations = 199, .seed = hilm::test::seed(42)};
+  hilm::PermutationCiTest test(d, &hilm::absolute_correlation, options);
   static_assert(hilm::CiTest<decltype(test)>);
   CHECK(test.test(0, 1, {}).p_value ==
         1.0 / 200.0);  // dependent marginally: no permutation beats it
@@ -39,10 +39,7 @@ TEST_CASE("permutation: independent pairs get large p, dependent pairs the minim
       }
     return s0 / c0;
   };
-  CHECK(
-      hilm::stats::permutation_test(mean_of_first_stratum, d.col(0), y, strata, options).p_value ==
-      1.0);
-  CHECK_THROWS_AS(
-      hilm::stats::PermutationCiTest(d, &hilm::stats::absolute_correlation, {.permutations = 0}),
-      hilm::invalid_argument);
+  CHECK(hilm::permutation_test(mean_of_first_stratum, d.col(0), y, strata, options).p_value == 1.0);
+  CHECK_THROWS_AS(hilm::PermutationCiTest(d, &hilm::absolute_correlation, {.permutations = 0}),
+                  hilm::invalid_argument);
 }

@@ -49,7 +49,7 @@ TEST_CASE("rank: CCA test recovers the number of shared factors", "[stats]") {
   for (Index rank : {0, 1, 2}) {
     const auto d =
         latent_factor_data(5000, rank, hilm::test::seed(31 + static_cast<std::uint64_t>(rank)));
-    const hilm::stats::CcaRankTest t(d);
+    const hilm::CcaRankTest t(d);
     const auto res = t.test(a, b);
     REQUIRE(res.hypotheses.size() == 3);
     CHECK(res.estimated_rank(0.05) == rank);
@@ -86,7 +86,7 @@ TEST_CASE("rank: T2 — rank(P_AB) = rank(one-hot cross-covariance) + 1 on rando
     const double scale = Eigen::JacobiSVD<Matrix<double>>(joint).singularValues()(0);
     const Index table_rank = numerical_rank(joint, scale);
     CHECK(table_rank == k);
-    CHECK(table_rank - numerical_rank(hilm::stats::onehot_cross_covariance(joint), scale) == 1);
+    CHECK(table_rank - numerical_rank(hilm::onehot_cross_covariance(joint), scale) == 1);
   }
 }
 
@@ -111,7 +111,7 @@ TEST_CASE("rank: discrete rank test estimates the table rank from samples", "[st
     d(i, 1) = draw(pb[l]);
     d(i, 2) = static_cast<double>(rng.uniform_index(3));  // independent of both: rank 1
   }
-  const hilm::stats::DiscreteRankTest t(d);
+  const hilm::DiscreteRankTest t(d);
   const std::array<Index, 1> a{0}, b{1}, c{2};
   CHECK(t.test(a, b).estimated_rank(0.05) == 2);
   CHECK(t.test(a, c).estimated_rank(0.05) == 1);
@@ -120,7 +120,7 @@ TEST_CASE("rank: discrete rank test estimates the table rank from samples", "[st
 
 TEST_CASE("rank: argument checks", "[stats]") {
   const auto d = latent_factor_data(100, 1, hilm::test::seed(35));
-  const hilm::stats::CcaRankTest t(d);
+  const hilm::CcaRankTest t(d);
   const std::array<Index, 2> a{0, 1};
   const std::array<Index, 2> overlapping{1, 2};
   const std::array<Index, 1> out{6};
@@ -130,5 +130,5 @@ TEST_CASE("rank: argument checks", "[stats]") {
   Matrix<double> collinear = d;
   collinear.col(1) = 2.0 * collinear.col(0);
   const std::array<Index, 1> b{3};
-  CHECK_THROWS_AS(hilm::stats::CcaRankTest(collinear).test(a, b), hilm::numerical_error);
+  CHECK_THROWS_AS(hilm::CcaRankTest(collinear).test(a, b), hilm::numerical_error);
 }

@@ -11,11 +11,11 @@
 #include "steer/steer_fixtures.hpp"
 #include "support/catch.hpp"
 
+using hilm::ConceptLinks;
+using hilm::Edit;
+using hilm::EditMode;
 using hilm::Index;
 using hilm::RowMatrix;
-using hilm::steer::ConceptLinks;
-using hilm::steer::Edit;
-using hilm::steer::EditMode;
 
 TEST_CASE("steer: concept links give parents, children and siblings", "[steer]") {
   const ConceptLinks links{{{4, 1, 1}, {1, 2}, {}, {6}}};
@@ -23,19 +23,18 @@ TEST_CASE("steer: concept links give parents, children and siblings", "[steer]")
   CHECK_FALSE(links.validate(7).has_value());
   REQUIRE(links.validate(6).has_value());
   CHECK(links.validate(6)->find("parents_of_upper[3]") != std::string::npos);
-  CHECK(hilm::steer::parents_of(links, 0) == std::vector<Index>{1, 4});
-  CHECK(hilm::steer::children_of(links, 1) == std::vector<Index>{0, 1});
-  CHECK(hilm::steer::siblings_of(links, 1) == std::vector<Index>{2, 4});
-  CHECK(hilm::steer::siblings_of(links, 6).empty());
-  CHECK(hilm::steer::siblings_of(links, 5).empty());
-  CHECK_THROWS_AS(hilm::steer::parents_of(links, 4), hilm::invalid_argument);
+  CHECK(hilm::parents_of(links, 0) == std::vector<Index>{1, 4});
+  CHECK(hilm::children_of(links, 1) == std::vector<Index>{0, 1});
+  CHECK(hilm::siblings_of(links, 1) == std::vector<Index>{2, 4});
+  CHECK(hilm::siblings_of(links, 6).empty());
+  CHECK(hilm::siblings_of(links, 5).empty());
+  CHECK_THROWS_AS(hilm::parents_of(links, 4), hilm::invalid_argument);
 }
 
 TEST_CASE("steer: an upper edit becomes the same edit on every parent", "[steer]") {
   const ConceptLinks links{{{3, 0}, {0, 5, 5}, {}}};
   for (EditMode mode : {EditMode::Ablate, EditMode::Scale, EditMode::Clamp, EditMode::Add}) {
-    const auto edits =
-        hilm::steer::propagate_edit(links, {.latent = 1, .mode = mode, .value = 0.25});
+    const auto edits = hilm::propagate_edit(links, {.latent = 1, .mode = mode, .value = 0.25});
     REQUIRE(edits.size() == 2);
     CHECK(edits[0].latent == 0);
     CHECK(edits[1].latent == 5);
@@ -44,8 +43,8 @@ TEST_CASE("steer: an upper edit becomes the same edit on every parent", "[steer]
       CHECK(e.value == 0.25);
     }
   }
-  CHECK(hilm::steer::propagate_edit(links, {.latent = 2}).empty());
-  CHECK_THROWS_AS(hilm::steer::propagate_edit(links, {.latent = 3}), hilm::invalid_argument);
+  CHECK(hilm::propagate_edit(links, {.latent = 2}).empty());
+  CHECK_THROWS_AS(hilm::propagate_edit(links, {.latent = 3}), hilm::invalid_argument);
 
   // intervene_upper is intervene on the propagated edits.
   hilm::Random rng(hilm::test::seed(21));
@@ -54,8 +53,8 @@ TEST_CASE("steer: an upper edit becomes the same edit on every parent", "[steer]
                                               Eigen::VectorXd::Zero(d));
   const RowMatrix<double> x = hilm::test::sparse_codes(60, d, 3, rng) * w.w_dec;
   const Edit upper{.latent = 1, .mode = EditMode::Scale, .value = 3};
-  const auto down = hilm::steer::intervene_upper(w, x, links, upper);
-  const auto direct = hilm::steer::intervene(w, x, hilm::steer::propagate_edit(links, upper));
+  const auto down = hilm::intervene_upper(w, x, links, upper);
+  const auto direct = hilm::intervene(w, x, hilm::propagate_edit(links, upper));
   CHECK(down.x == direct.x);
   const RowMatrix<double> z = hilm::sae_encode(w, x);
   const RowMatrix<double> again = hilm::sae_encode(w, down.x);
@@ -64,7 +63,7 @@ TEST_CASE("steer: an upper edit becomes the same edit on every parent", "[steer]
     CHECK((again.col(j) - factor * z.col(j)).cwiseAbs().maxCoeff() < 1e-10);
   }
   // Links that point outside the model are refused.
-  CHECK_THROWS_AS(hilm::steer::intervene_upper(w, x, ConceptLinks{{{0, 8}}}, {.latent = 0}),
+  CHECK_THROWS_AS(hilm::intervene_upper(w, x, ConceptLinks{{{0, 8}}}, {.latent = 0}),
                   hilm::invalid_argument);
 }
 
@@ -80,7 +79,7 @@ TEST_CASE("steer: a lower edit holds its siblings' codes where the encoder would
   const ConceptLinks links{{{2, 5, 7}, {7, 8}, {0, 1}}};
   const Edit edit{.latent = 2, .mode = EditMode::Scale, .value = 3.0};
   const std::vector<Index> siblings = {5, 7};  // 8 shares no upper concept with 2
-  REQUIRE(hilm::steer::siblings_of(links, 2) == siblings);
+  REQUIRE(hilm::siblings_of(links, 2) == siblings);
   const RowMatrix<double> z = hilm::sae_encode(w, x);
 
   auto sibling_drift = [&](const RowMatrix<double>& steered) {
@@ -91,13 +90,13 @@ TEST_CASE("steer: a lower edit holds its siblings' codes where the encoder would
     return worst;
   };
   // Negative control: the plain edit lets the siblings drift.
-  const auto plain = hilm::steer::intervene(w, x, {edit});
+  const auto plain = hilm::intervene(w, x, {edit});
   const double plain_drift = sibling_drift(plain.x);
   INFO("sibling drift without hold " << plain_drift);
   REQUIRE(plain_drift > 0.05);
 
-  const auto held = hilm::steer::intervene_lower(w, x, links, edit,
-                                                 {.hold_iterations = 50, .hold_tolerance = 1e-9});
+  const auto held =
+      hilm::intervene_lower(w, x, links, edit, {.hold_iterations = 50, .hold_tolerance = 1e-9});
   INFO("hold residual " << held.hold_residual << " after " << held.hold_iterations
                         << " corrections");
   CHECK(held.hold_residual <= 1e-9);
@@ -111,8 +110,7 @@ TEST_CASE("steer: a lower edit holds its siblings' codes where the encoder would
   INFO("latent 2: intended mean change " << intended << ", achieved " << achieved);
   CHECK(achieved > 0.5 * intended);
   // An explicit hold list in the options is kept and extended.
-  const auto more = hilm::steer::intervene_lower(w, x, links, edit, {.hold = {8}});
+  const auto more = hilm::intervene_lower(w, x, links, edit, {.hold = {8}});
   CHECK(more.hold_iterations >= 1);
-  CHECK_THROWS_AS(hilm::steer::intervene_lower(w, x, links, edit, {.hold = {2}}),
-                  hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::intervene_lower(w, x, links, edit, {.hold = {2}}), hilm::invalid_argument);
 }

@@ -16,10 +16,10 @@
 #include "steer/steer_fixtures.hpp"
 #include "support/catch.hpp"
 
+using hilm::Edit;
+using hilm::EditMode;
 using hilm::Index;
 using hilm::RowMatrix;
-using hilm::steer::Edit;
-using hilm::steer::EditMode;
 
 TEST_CASE("steer: side effects of an ablation on an orthonormal SAE are confined to it",
           "[steer]") {
@@ -30,8 +30,8 @@ TEST_CASE("steer: side effects of an ablation on an orthonormal SAE are confined
   const RowMatrix<double> s = hilm::test::sparse_codes(n, d, 3, rng);
   const RowMatrix<double> x = s * w.w_dec;
   const std::vector<Edit> edits = {{.latent = j, .mode = EditMode::Ablate}};
-  const auto steered = hilm::steer::intervene(w, x, edits);
-  const auto report = hilm::steer::side_effects(w, x, steered.x, edits, 64);
+  const auto steered = hilm::intervene(w, x, edits);
+  const auto report = hilm::side_effects(w, x, steered.x, edits, 64);
   REQUIRE(report.rows.size() == static_cast<std::size_t>(d));
   CHECK(report.samples == n);
   const double mean_code = s.col(j).mean();  // codes are non-negative
@@ -62,8 +62,8 @@ TEST_CASE("steer: side effects show leakage into overlapping latents", "[steer]"
   const auto w = hilm::test::relu_sae<double>(dirs, Eigen::VectorXd::Zero(d));
   const RowMatrix<double> x = hilm::test::sparse_codes(n, m, 3, rng) * dirs;
   const std::vector<Edit> edits = {{.latent = 4, .mode = EditMode::Scale, .value = 3}};
-  const auto steered = hilm::steer::intervene(w, x, edits);
-  const auto report = hilm::steer::side_effects(w, x, steered.x, edits);
+  const auto steered = hilm::intervene(w, x, edits);
+  const auto report = hilm::side_effects(w, x, steered.x, edits);
   INFO("others: mean " << report.others_mean_change << ", max " << report.others_max_change);
   CHECK(report.others_max_change > 0.05);
   CHECK(report.others_mean_change > 0.005);
@@ -73,7 +73,7 @@ TEST_CASE("steer: side effects show leakage into overlapping latents", "[steer]"
   CHECK(report.rows[static_cast<std::size_t>(top[0])].mean_abs_change >=
         report.rows[static_cast<std::size_t>(top[2])].mean_abs_change);
   // Formatters: JSON parses and carries the edited row first; text names the columns.
-  const auto json = nlohmann::json::parse(hilm::steer::format_json(report, 4));
+  const auto json = nlohmann::json::parse(hilm::format_json(report, 4));
   CHECK(json["samples"] == n);
   REQUIRE(json["rows"].size() == 4);
   CHECK(json["rows"][0]["latent"] == 4);
@@ -81,21 +81,21 @@ TEST_CASE("steer: side effects show leakage into overlapping latents", "[steer]"
   CHECK(json["rows"][1]["latent"] == top[0]);
   CHECK_THAT(json["others_max_change"].get<double>(),
              Catch::Matchers::WithinRel(report.others_max_change, 1e-9));
-  CHECK(nlohmann::json::parse(hilm::steer::format_json(report))["rows"].size() == m);
-  const std::string text = hilm::steer::format_text(report, 3);
+  CHECK(nlohmann::json::parse(hilm::format_json(report))["rows"].size() == m);
+  const std::string text = hilm::format_text(report, 3);
   CHECK(text.find("intended") != std::string::npos);
   CHECK(text.find("input_energy") != std::string::npos);
   CHECK(std::count(text.begin(), text.end(), '\n') == 2 + 3);
 }
 
 TEST_CASE("steer: infinite relative change is null in JSON", "[steer]") {
-  hilm::steer::SideEffectReport report;
+  hilm::SideEffectReport report;
   report.samples = 1;
   report.rows.push_back({.latent = 0,
                          .edited = false,
                          .mean_abs_change = 1,
                          .relative_change = std::numeric_limits<double>::infinity()});
-  const auto json = nlohmann::json::parse(hilm::steer::format_json(report));
+  const auto json = nlohmann::json::parse(hilm::format_json(report));
   CHECK(json["rows"][0]["relative_change"].is_null());
 }
 
@@ -109,7 +109,7 @@ TEST_CASE("steer: atom energy by coefficients is exact on planted data", "[steer
   RowMatrix<double> s_removed = s;
   s_removed.col(i).setZero();
   const RowMatrix<double> steered = s_removed * atoms;
-  const auto e = hilm::steer::atom_energy(atoms, x, steered);
+  const auto e = hilm::atom_energy(atoms, x, steered);
   for (Index a = 0; a < k; ++a) {
     const double expected = s.col(a).squaredNorm() * atoms.row(a).squaredNorm() / n;
     CHECK_THAT(e.before(a), Catch::Matchers::WithinRel(expected, 1e-9));
@@ -126,26 +126,23 @@ TEST_CASE("steer: atom energy by coefficients is exact on planted data", "[steer
   const Eigen::MatrixXd a_t = atoms.transpose();
   off -= (a_t * (atoms * a_t).ldlt().solve(atoms * off.transpose())).transpose();
   const RowMatrix<double> shifted = x.rowwise() + off;
-  const auto e2 = hilm::steer::atom_energy(atoms, x, shifted);
+  const auto e2 = hilm::atom_energy(atoms, x, shifted);
   CHECK_THAT(e2.residual_change, Catch::Matchers::WithinRel(off.squaredNorm(), 1e-9));
   CHECK(e2.change.maxCoeff() < 1e-18);
   // Projection on orthonormal atoms equals the coefficients.
   const RowMatrix<double> q = hilm::test::random_orthonormal(d, rng);
   const RowMatrix<double> y = hilm::test::sparse_codes(n, d, 3, rng) * q;
   const RowMatrix<double> y2 = 0.5 * y;
-  const auto by_coef = hilm::steer::atom_energy(q, y, y2);
-  const auto by_proj =
-      hilm::steer::atom_energy(q, y, y2, hilm::steer::AtomEnergyMethod::Projection);
+  const auto by_coef = hilm::atom_energy(q, y, y2);
+  const auto by_proj = hilm::atom_energy(q, y, y2, hilm::AtomEnergyMethod::Projection);
   CHECK((by_coef.change - by_proj.change).cwiseAbs().maxCoeff() < 1e-12);
   CHECK((by_coef.before - by_proj.before).cwiseAbs().maxCoeff() < 1e-12);
   // Dependent or too many atoms are refused for coefficients, fine for projection.
   RowMatrix<double> dependent = atoms;
   dependent.row(5) = atoms.row(0) + atoms.row(1);
-  CHECK_THROWS_AS(hilm::steer::atom_energy(dependent, x, steered), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::atom_energy(dependent, x, steered), hilm::invalid_argument);
   const RowMatrix<double> wide = hilm::test::random_unit_rows(d + 2, d, rng);
-  CHECK_THROWS_AS(hilm::steer::atom_energy(wide, x, steered), hilm::invalid_argument);
-  CHECK_NOTHROW(
-      hilm::steer::atom_energy(wide, x, steered, hilm::steer::AtomEnergyMethod::Projection));
-  CHECK_THROWS_AS(hilm::steer::atom_energy(atoms, x, steered.leftCols(d - 1)),
-                  hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::atom_energy(wide, x, steered), hilm::invalid_argument);
+  CHECK_NOTHROW(hilm::atom_energy(wide, x, steered, hilm::AtomEnergyMethod::Projection));
+  CHECK_THROWS_AS(hilm::atom_energy(atoms, x, steered.leftCols(d - 1)), hilm::invalid_argument);
 }

@@ -19,12 +19,12 @@
 #include "steer/steer_fixtures.hpp"
 #include "support/catch.hpp"
 
+using hilm::Edit;
+using hilm::EditMode;
 using hilm::Index;
+using hilm::intervene;
 using hilm::RowMatrix;
 using hilm::SaeWeights;
-using hilm::steer::Edit;
-using hilm::steer::EditMode;
-using hilm::steer::intervene;
 
 namespace {
 
@@ -84,7 +84,7 @@ TEST_CASE("steer: error-preserving output equals decode(z') + (x - decode(z))", 
   // The definition, computed with the SAE's own encode/decode.
   const RowMatrix<float> z = hilm::sae_encode(w, x);
   RowMatrix<float> edited = z;
-  hilm::steer::apply_edits(edited, edits);
+  hilm::apply_edits(edited, edits);
   const RowMatrix<double> expected =
       (hilm::sae_decode(w, edited) + (x - hilm::sae_decode(w, z))).cast<double>();
   const RowMatrix<double> got = intervene(w, x, edits).x.cast<double>();
@@ -126,7 +126,7 @@ TEST_CASE("steer: each mode moves its latent as asked and nothing else (orthonor
       {{.latent = j, .mode = EditMode::Add, .value = 0.3}, [](double v) { return v + 0.3; }},
   };
   for (const auto& c : cases) {
-    INFO("mode " << hilm::steer::to_string(c.edit.mode));
+    INFO("mode " << hilm::to_string(c.edit.mode));
     const auto result = intervene(w, x, {c.edit});
     const RowMatrix<double> again = hilm::sae_encode(w, result.x);
     for (Index r = 0; r < n; ++r) {
@@ -185,14 +185,14 @@ TEST_CASE("steer: bad arguments are rejected", "[steer]") {
 namespace {
 
 struct T12Model {
-  hilm::synth::SparseLinearData<float> data;
+  hilm::SparseLinearData<float> data;
   SaeWeights<float> weights;
-  hilm::metrics::MccResult match;
+  hilm::MccResult match;
 };
 
 T12Model train_t12(std::uint64_t seed, Index k, Index epochs) {
   T12Model model;
-  model.data = hilm::synth::sparse_linear<float>(
+  model.data = hilm::sparse_linear<float>(
       {.samples = 20000, .features = 64, .latents = 32, .active = 3, .seed = seed});
   hilm::MatrixSource source(model.data.x);
   hilm::SparseAutoencoder<float> sae(hilm::SaeOptions{.latents = 64,
@@ -209,7 +209,7 @@ T12Model train_t12(std::uint64_t seed, Index k, Index epochs) {
   REQUIRE(intervene(sae, model.data.x.topRows(50), probe).x ==
           intervene(sae.weights(), model.data.x.topRows(50), probe).x);
   model.weights = sae.weights();
-  model.match = hilm::metrics::mcc(model.data.codes, sae.encode(model.data.x));
+  model.match = hilm::mcc(model.data.codes, sae.encode(model.data.x));
   return model;
 }
 
@@ -225,7 +225,7 @@ struct T12Score {
 T12Score score_ablation(const T12Model& model, const SaeWeights<float>& weights, Index i,
                         Index latent) {
   const auto steered = intervene(weights, model.data.x, {{.latent = latent}});
-  const auto energy = hilm::steer::atom_energy(model.data.atoms, model.data.x, steered.x);
+  const auto energy = hilm::atom_energy(model.data.atoms, model.data.x, steered.x);
   T12Score score;
   score.removed = energy.removed_fraction(i);
   for (Index o = 0; o < model.data.atoms.rows(); ++o) {

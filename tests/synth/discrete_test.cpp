@@ -8,14 +8,14 @@
 #include "support/catch.hpp"
 
 using Catch::Matchers::WithinAbs;
+using hilm::CptOptions;
+using hilm::discrete_hierarchy;
+using hilm::DiscreteHierarchyOptions;
+using hilm::HierarchyGraphOptions;
 using hilm::Index;
 using hilm::Matrix;
-using hilm::synth::CptOptions;
-using hilm::synth::discrete_hierarchy;
-using hilm::synth::DiscreteHierarchyOptions;
-using hilm::synth::HierarchyGraphOptions;
-using hilm::synth::random_cpts;
-using hilm::synth::random_hierarchy;
+using hilm::random_cpts;
+using hilm::random_hierarchy;
 
 namespace {
 
@@ -25,7 +25,7 @@ Eigen::VectorXd singular_values(const Matrix<double>& m) {
 
 // Brute-force joint over ALL nodes by enumerating every configuration (small models only),
 // using the documented CPT layout (parents in increasing id, last parent fastest).
-std::vector<double> full_joint(const hilm::synth::DiscreteModel& model) {
+std::vector<double> full_joint(const hilm::DiscreteModel& model) {
   const auto& g = model.graph;
   Index total = 1;
   for (Index v = 0; v < g.nodes; ++v) total *= g.cardinality[static_cast<std::size_t>(v)];
@@ -120,7 +120,7 @@ TEST_CASE("synth discrete: CPTs pass the full-rank check, samples converge to ex
   const auto data = discrete_hierarchy(options);
   const auto& model = data.model;
   REQUIRE(model.graph.nodes == 12 + 6 + 2);
-  for (const auto& t : model.cpt) CHECK(hilm::synth::cpt_singular_ratio(t) >= 0.1);
+  for (const auto& t : model.cpt) CHECK(hilm::cpt_singular_ratio(t) >= 0.1);
   // Empirical P(X0, X5) against the exact table.
   const Index a[] = {0}, b[] = {5};
   const Matrix<double> exact = model.joint_table(a, b);

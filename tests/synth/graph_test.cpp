@@ -2,12 +2,12 @@
 
 #include "support/catch.hpp"
 
+using hilm::HierarchyGraphOptions;
 using hilm::Index;
-using hilm::synth::HierarchyGraphOptions;
-using hilm::synth::random_dag;
-using hilm::synth::random_hierarchy;
-using hilm::synth::RandomDagOptions;
-using hilm::synth::SynthGraph;
+using hilm::random_dag;
+using hilm::random_hierarchy;
+using hilm::RandomDagOptions;
+using hilm::SynthGraph;
 
 TEST_CASE("synth graph: a latent tree has the documented layout", "[synth]") {
   const auto g = random_hierarchy(HierarchyGraphOptions{.widths = {2, 6},

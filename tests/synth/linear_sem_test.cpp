@@ -7,12 +7,12 @@
 #include "support/catch.hpp"
 
 using hilm::Index;
+using hilm::linear_latent_hierarchy;
+using hilm::linear_sem;
+using hilm::LinearLatentHierarchyOptions;
+using hilm::LinearSemOptions;
 using hilm::Matrix;
-using hilm::synth::linear_latent_hierarchy;
-using hilm::synth::linear_sem;
-using hilm::synth::LinearLatentHierarchyOptions;
-using hilm::synth::LinearSemOptions;
-using hilm::synth::NoiseDistribution;
+using hilm::NoiseDistribution;
 
 namespace {
 
@@ -24,8 +24,8 @@ Matrix<double> empirical_covariance(const hilm::RowMatrix<double>& v) {
 }  // namespace
 
 TEST_CASE("synth linear SEM: exact covariance matches samples for every noise", "[synth]") {
-  const auto graph = hilm::synth::random_dag(hilm::synth::RandomDagOptions{
-      .nodes = 6, .expected_degree = 2, .seed = hilm::test::seed(61)});
+  const auto graph = hilm::random_dag(
+      hilm::RandomDagOptions{.nodes = 6, .expected_degree = 2, .seed = hilm::test::seed(61)});
   for (const auto noise : {NoiseDistribution::Gaussian, NoiseDistribution::Uniform,
                            NoiseDistribution::Laplace, NoiseDistribution::Exponential}) {
     const auto data = linear_sem(

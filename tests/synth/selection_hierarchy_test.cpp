@@ -4,12 +4,12 @@
 
 #include "support/catch.hpp"
 
+using hilm::ConceptFunction;
 using hilm::Index;
-using hilm::synth::ConceptFunction;
-using hilm::synth::Observation;
-using hilm::synth::Selection;
-using hilm::synth::selection_hierarchy;
-using hilm::synth::SelectionHierarchyOptions;
+using hilm::Observation;
+using hilm::Selection;
+using hilm::selection_hierarchy;
+using hilm::SelectionHierarchyOptions;
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include "support/catch.hpp"
 
 using hilm::Index;
-using hilm::synth::sparse_linear;
-using hilm::synth::SparseLinearOptions;
+using hilm::sparse_linear;
+using hilm::SparseLinearOptions;
 
 TEST_CASE("synth: sparse_linear has exactly k active codes in range and unit atoms", "[synth]") {
   const SparseLinearOptions options{

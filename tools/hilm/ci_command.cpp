@@ -36,35 +36,35 @@ struct CiArgs {
   std::uint64_t seed = 0;
 };
 
-using AnyTest = std::variant<stats::FisherZTest, stats::DiscreteCiTest, stats::KciTest>;
+using AnyTest = std::variant<hilm::FisherZTest, hilm::DiscreteCiTest, hilm::KciTest>;
 
 AnyTest make_test(const CiArgs& a, const RowMatrix<double>& x) {
   try {
-    if (a.test == "fisherz") return stats::FisherZTest(x);
+    if (a.test == "fisherz") return hilm::FisherZTest(x);
     if (a.test == "chisq" || a.test == "gsq") {
-      stats::DiscreteTestOptions o;
-      o.statistic = a.test == "chisq" ? stats::DiscreteStatistic::PearsonChi2
-                                      : stats::DiscreteStatistic::GSquare;
-      o.dof = a.dof == "classic" ? stats::DofConvention::Classic
-              : a.dof == "pcalg" ? stats::DofConvention::PcalgAdaptDf
-                                 : stats::DofConvention::Adjusted;
-      return stats::DiscreteCiTest(x, o);
+      hilm::DiscreteTestOptions o;
+      o.statistic = a.test == "chisq" ? hilm::DiscreteStatistic::PearsonChi2
+                                      : hilm::DiscreteStatistic::GSquare;
+      o.dof = a.dof == "classic" ? hilm::DofConvention::Classic
+              : a.dof == "pcalg" ? hilm::DofConvention::PcalgAdaptDf
+                                 : hilm::DofConvention::Adjusted;
+      return hilm::DiscreteCiTest(x, o);
     }
-    stats::KciOptions o;
-    const auto kernel = a.kernel == "polynomial" ? stats::KernelKind::Polynomial
-                        : a.kernel == "linear"   ? stats::KernelKind::Linear
-                                                 : stats::KernelKind::Gaussian;
+    hilm::KciOptions o;
+    const auto kernel = a.kernel == "polynomial" ? hilm::KernelKind::Polynomial
+                        : a.kernel == "linear"   ? hilm::KernelKind::Linear
+                                                 : hilm::KernelKind::Gaussian;
     o.kernel_x = o.kernel_y = o.kernel_z = kernel;
-    o.width = a.width == "median"   ? stats::KciWidth::Median
-              : a.width == "manual" ? stats::KciWidth::Manual
-                                    : stats::KciWidth::Empirical;
+    o.width = a.width == "median"   ? hilm::KciWidth::Median
+              : a.width == "manual" ? hilm::KciWidth::Manual
+                                    : hilm::KciWidth::Empirical;
     o.width_x = o.width_y = o.width_z = a.kernel_width;
     o.polynomial_degree = a.degree;
-    o.null = a.null == "spectral" ? stats::KciNull::Spectral : stats::KciNull::Gamma;
+    o.null = a.null == "spectral" ? hilm::KciNull::Spectral : hilm::KciNull::Gamma;
     o.null_samples = a.null_samples;
     o.seed = a.seed;
     if (auto problem = o.validate()) throw usage_error(*problem);
-    return stats::KciTest(x, o);
+    return hilm::KciTest(x, o);
   } catch (const hilm::invalid_argument& e) {
     // Data the test cannot use (constant column, non-integer value for a discrete test, ...).
     throw bad_input(a.data.path, e.what());
@@ -149,7 +149,7 @@ void setup_ci(CLI::App& root) {
       return;
     }
     require_regular_file(a->queries);
-    std::istringstream in(io::detail::read_text_file(a->queries));
+    std::istringstream in(hilm::detail::read_text_file(a->queries));
     struct Query {
       Index x, y;
       std::vector<Index> z;

@@ -253,7 +253,7 @@ void write_checked_npy(const std::string& path, const std::string& name,
     }
   }
   try {
-    io::write_npy(path, m);
+    hilm::write_npy(path, m);
   } catch (const hilm::io_error& e) {
     throw bad_input("", e.what());
   }
@@ -288,7 +288,7 @@ std::string shape_string(const std::vector<Index>& shape) {
 }
 
 RowMatrix<double> read_safetensors_matrix(const DataInput& input) {
-  const auto file = io::SafetensorsFile::open(input.path);
+  const auto file = hilm::SafetensorsFile::open(input.path);
   const auto& tensors = file.tensors();
   auto list = [&] {
     std::string names;
@@ -347,11 +347,11 @@ RowMatrix<double> load_matrix(const DataInput& input, bool allow_nonfinite,
   }
   RowMatrix<double> x;
   if (has_extension(input.path, ".npy")) {
-    x = io::read_npy<double>(input.path);
+    x = hilm::read_npy<double>(input.path);
   } else if (safetensors) {
     x = read_safetensors_matrix(input);
   } else {
-    auto table = io::read_delimited<double>(input.path);
+    auto table = hilm::read_delimited<double>(input.path);
     if (names) *names = table.names;
     x = std::move(table.data);
   }
@@ -365,7 +365,7 @@ RowMatrix<float> load_matrix_f32(const DataInput& input, bool allow_nonfinite) {
     if (!input.tensor.empty()) {
       throw usage_error("--tensor applies to .safetensors data only (" + input.path + ")");
     }
-    RowMatrix<float> x = io::read_npy<float>(input.path);
+    RowMatrix<float> x = hilm::read_npy<float>(input.path);
     if (!allow_nonfinite) require_finite(x, input.path);
     return x;
   }
@@ -400,7 +400,7 @@ void require_rows(const RowMatrix<float>& x, const std::string& file, Index min_
 }
 
 void write_text(const std::string& path, const std::string& text) {
-  io::write_file_atomically(path, [&](std::ostream& out) { out << text; });
+  hilm::write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
 std::vector<Index> parse_index_list(const std::string& text, const std::string& flag, Index limit) {

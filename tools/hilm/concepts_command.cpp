@@ -67,17 +67,16 @@ void setup_concepts(CLI::App& root) {
                                             args->lower.path + " has " +
                                             std::to_string(lower.rows()));
     }
-    hierarchy::ConceptGraphOptions options;
+    hilm::ConceptGraphOptions options;
     options.alpha = args->alpha;
     options.fdr = args->fdr;
     options.epsilon = args->epsilon;
     options.max_parents = args->max_parents;
     options.max_candidates = std::max<Index>(options.max_candidates, args->max_parents);
-    options.selection = args->selection == "bic"      ? hierarchy::ParentSelection::Bic
-                        : args->selection == "pvalue" ? hierarchy::ParentSelection::PValue
-                                                      : hierarchy::ParentSelection::Epsilon;
-    options.fit =
-        args->fit == "linear" ? hierarchy::ParentFit::Linear : hierarchy::ParentFit::Cells;
+    options.selection = args->selection == "bic"      ? hilm::ParentSelection::Bic
+                        : args->selection == "pvalue" ? hilm::ParentSelection::PValue
+                                                      : hilm::ParentSelection::Epsilon;
+    options.fit = args->fit == "linear" ? hilm::ParentFit::Linear : hilm::ParentFit::Cells;
     if (auto problem = options.validate()) throw usage_error("concepts: " + *problem);
     if (lower.rows() < std::max<Index>(10, options.max_candidates + 4)) {
       throw bad_input(args->lower.path,
@@ -86,15 +85,15 @@ void setup_concepts(CLI::App& root) {
     OutputSet outputs;
     const std::string out_path = outputs.file(args->out);
     Stopwatch clock;
-    hierarchy::ConceptGraphResult result;
+    hilm::ConceptGraphResult result;
     try {
-      result = hierarchy::concept_graph(lower, upper, options);
+      result = hilm::concept_graph(lower, upper, options);
     } catch (const hilm::invalid_argument& e) {
       throw bad_input(args->lower.path, e.what());  // codes the graph cannot use
     }
     const double elapsed = clock.seconds();
     try {
-      graph::write_json(result.graph, out_path);
+      hilm::write_json(result.graph, out_path);
     } catch (const hilm::io_error& e) {
       throw bad_input("", e.what());
     }

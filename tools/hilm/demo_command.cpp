@@ -46,8 +46,8 @@ struct DemoArgs {
 
 struct LevelFit {
   RowMatrix<float> codes;  // n × m learned codes
-  metrics::MccResult mcc;  // truth columns matched to learned latents
-  metrics::DictionaryRecovery atoms;
+  hilm::MccResult mcc;     // truth columns matched to learned latents
+  hilm::DictionaryRecovery atoms;
   std::vector<SaeHistoryEntry> history;
   SaeMetrics final_metrics;
   double seconds = 0;
@@ -82,8 +82,8 @@ LevelFit fit_level(const RowMatrix<float>& x, const RowMatrix<float>& truth,
                             std::string(to_string(result.status)));
   }
   fit.codes = sae.encode(x);
-  fit.mcc = metrics::mcc(truth, fit.codes);
-  fit.atoms = metrics::dictionary_recovery(true_atoms, sae.weights().w_dec);
+  fit.mcc = hilm::mcc(truth, fit.codes);
+  fit.atoms = hilm::dictionary_recovery(true_atoms, sae.weights().w_dec);
   fit.history = result.history;
   fit.final_metrics = result.metrics;
   fit.weights = sae.weights();
@@ -107,7 +107,7 @@ void run(const DemoArgs& a) {
                a.out.c_str());
 
   // 1. Data.
-  synth::SelectionHierarchyOptions model;
+  hilm::SelectionHierarchyOptions model;
   model.samples = a.samples;
   model.widths = {20, 6};
   model.features = 64;
@@ -117,8 +117,8 @@ void run(const DemoArgs& a) {
   // level-2 concept then varies on its own often enough to be identifiable from layer 2 (with
   // And/Or mixtures some level-2 concepts nearly imply others and an SAE may merge them).
   model.disjoint_parents = true;
-  model.function = synth::ConceptFunction::Threshold;
-  const auto data = synth::selection_hierarchy<float>(model);
+  model.function = hilm::ConceptFunction::Threshold;
+  const auto data = hilm::selection_hierarchy<float>(model);
   // Layer 2 observes the level-2 concepts through its own unit-norm atoms.
   Random rng = Random(a.seed).stream(7);
   RowMatrix<float> atoms2(model.widths[1], 32);
@@ -225,12 +225,12 @@ void run(const DemoArgs& a) {
     z2.col(static_cast<Index>(j)) = level2.codes.col(live2[j]).cast<double>();
   }
   const Stopwatch graph_watch;
-  hierarchy::ConceptGraphResult concepts = hierarchy::concept_graph(z1, z2);
+  hilm::ConceptGraphResult concepts = hilm::concept_graph(z1, z2);
   const double graph_seconds = graph_watch.seconds();
 
   // Score: a learned latent stands for the true concept it was matched to by the MCC step;
   // edges touching a latent matched to no concept count as wrong.
-  auto truth_of = [](const metrics::MccResult& m, const Merged& merged) {
+  auto truth_of = [](const hilm::MccResult& m, const Merged& merged) {
     std::vector<Index> out(merged.kept.size(), -1);
     for (Index i = 0; i < m.assignment.size(); ++i) {
       const Index j = m.assignment(i);
@@ -305,7 +305,7 @@ void run(const DemoArgs& a) {
   // The truth in the same node ids: a true concept is the latent matched to it, or a node of its
   // own ("A3 (no latent)") when no latent was. The picture then draws true, false and missed
   // edges in their own styles, with the same counts as the score above.
-  graph::Graph full = concepts.graph;
+  hilm::Graph full = concepts.graph;
   auto concept_node = [&](const std::vector<Index>& matched, Index offset, Index concept_id,
                           const std::string& prefix, int level) {
     for (std::size_t j = 0; j < matched.size(); ++j) {
@@ -317,16 +317,16 @@ void run(const DemoArgs& a) {
     }
     return full.add_node({name, true, level, 0});
   };
-  std::vector<graph::Edge> truth_drawn;
+  std::vector<hilm::Edge> truth_drawn;
   for (const auto& [lo, up] : true_edges) {
     const Index from = concept_node(truth1, 0, lo, "A", 0);
     const Index to = concept_node(truth2, static_cast<Index>(live1.size()), up, "B", 1);
-    truth_drawn.push_back({from, to, graph::Mark::Directed});
+    truth_drawn.push_back({from, to, hilm::Mark::Directed});
   }
   // Only concepts on some found or true edge are drawn; isolated latents would clutter it.
-  graph::Graph drawn, drawn_truth;
+  hilm::Graph drawn, drawn_truth;
   {
-    std::vector<graph::Edge> found_drawn = full.edges();
+    std::vector<hilm::Edge> found_drawn = full.edges();
     std::vector<Index> id(static_cast<std::size_t>(full.size()), -1);
     for (const auto* edges : {&found_drawn, &truth_drawn}) {
       for (const auto& e : *edges) {
@@ -358,14 +358,14 @@ void run(const DemoArgs& a) {
   if (absent) notes.emplace_back("Ai (no latent): a true concept no latent was matched to");
   const std::string dot_path = out_file("concept_graph.dot");
   write_text(dot_path,
-             graph::to_dot(drawn, {.name = "concept_graph",
-                                   .title = "hilm demo: concept graph between the two SAE layers "
-                                            "(seed " +
-                                            std::to_string(a.seed) + ")",
-                                   .legend = true,
-                                   .legend_notes = notes,
-                                   .components_per_row = 3,
-                                   .truth = &drawn_truth}));
+             hilm::to_dot(drawn, {.name = "concept_graph",
+                                  .title = "hilm demo: concept graph between the two SAE layers "
+                                           "(seed " +
+                                           std::to_string(a.seed) + ")",
+                                  .legend = true,
+                                  .legend_notes = notes,
+                                  .components_per_row = 3,
+                                  .truth = &drawn_truth}));
   const bool svg = render_svg(dot_path, out_file("concept_graph.svg"));
   if (!svg) {
     std::fprintf(stderr, "  (Graphviz's dot not found: concept_graph.svg not written)\n");
@@ -376,7 +376,7 @@ void run(const DemoArgs& a) {
   // TRUE level-1 atoms, how much of each true concept's energy is left.
   nlohmann::json steering;
   {
-    steer::ConceptLinks links;
+    hilm::ConceptLinks links;
     links.parents_of_upper.resize(live2.size());
     for (std::size_t u = 0; u < concepts.uppers.size(); ++u) {
       for (const Index p : concepts.uppers[u].parents) {
@@ -390,9 +390,9 @@ void run(const DemoArgs& a) {
     if (upper < 0 || links.parents_of_upper[static_cast<std::size_t>(upper)].empty()) {
       steering["skipped"] = "concept B0 has no learned latent with parents";
     } else {
-      const steer::Edit edit{upper, steer::EditMode::Ablate, 0.0};
-      const auto steered = steer::intervene_upper(level1.weights, data.x, links, edit);
-      const auto energy = steer::atom_energy(data.atoms, data.x, steered.x);
+      const hilm::Edit edit{upper, hilm::EditMode::Ablate, 0.0};
+      const auto steered = hilm::intervene_upper(level1.weights, data.x, links, edit);
+      const auto energy = hilm::atom_energy(data.atoms, data.x, steered.x);
       const std::vector<Index> edited = links.parents_of_upper[static_cast<std::size_t>(upper)];
       std::vector<Index> targets;  // true concepts the edit is meant to remove
       for (const Index j : edited) {

@@ -45,23 +45,23 @@ void setup_hierarchy(CLI::App& root) {
     if (x.cols() < 2) throw bad_input(args->data.path, "need at least 2 columns");
     OutputSet outputs;
     const std::string out_path = outputs.file(args->out);
-    hierarchy::RankSearchOptions options;
+    hilm::RankSearchOptions options;
     options.alpha = args->alpha;
     options.max_rank = args->max_rank;
     if (static_cast<Index>(names.size()) == x.cols()) options.names = names;
     options.progress = progress_bar("hierarchy");
-    hierarchy::RankSearchResult result;
+    hilm::RankSearchResult result;
     double elapsed = 0;
     try {
       if (args->method == "discrete") {
-        const auto oracle = hierarchy::CcaRankOracle::one_hot(x, args->alpha);
+        const auto oracle = hilm::CcaRankOracle::one_hot(x, args->alpha);
         Stopwatch clock;
-        result = hierarchy::rank_search(oracle, options);
+        result = hilm::rank_search(oracle, options);
         elapsed = clock.seconds();
       } else {
-        const auto oracle = hierarchy::CcaRankOracle::continuous(x, args->alpha);
+        const auto oracle = hilm::CcaRankOracle::continuous(x, args->alpha);
         Stopwatch clock;
-        result = hierarchy::rank_search(oracle, options);
+        result = hilm::rank_search(oracle, options);
         elapsed = clock.seconds();
       }
     } catch (const hilm::invalid_argument& e) {
@@ -70,7 +70,7 @@ void setup_hierarchy(CLI::App& root) {
       throw numerical_failure(std::string("hierarchy: ") + e.what());
     }
     try {
-      graph::write_json(result.graph, out_path);
+      hilm::write_json(result.graph, out_path);
     } catch (const hilm::io_error& e) {
       throw bad_input(args->out, e.what());
     }

@@ -22,11 +22,11 @@ nlohmann::json shape_json(const std::vector<Index>& shape) {
   return out;
 }
 
-nlohmann::json tensors_json(const io::SafetensorsFile& file) {
+nlohmann::json tensors_json(const hilm::SafetensorsFile& file) {
   nlohmann::json tensors = nlohmann::json::array();
   for (const auto& t : file.tensors()) {
     tensors.push_back({{"name", t.name},
-                       {"dtype", std::string(io::dtype_name(t.dtype))},
+                       {"dtype", std::string(hilm::dtype_name(t.dtype))},
                        {"shape", shape_json(t.shape)}});
   }
   return tensors;
@@ -51,14 +51,14 @@ nlohmann::json info_model_dir(const std::string& dir) {
   nlohmann::json out{{"format", format}};
   if (fs::exists(cfg)) {
     try {
-      out["config"] = nlohmann::json::parse(io::detail::read_text_file(cfg.string()));
+      out["config"] = nlohmann::json::parse(hilm::detail::read_text_file(cfg.string()));
     } catch (const nlohmann::json::exception& e) {
       throw bad_input(cfg.string(), std::string("not valid JSON: ") + e.what());
     }
   } else {
     throw bad_input(dir, "missing cfg.json");
   }
-  out["tensors"] = tensors_json(io::SafetensorsFile::open(weights.string()));
+  out["tensors"] = tensors_json(hilm::SafetensorsFile::open(weights.string()));
   return out;
 }
 
@@ -75,20 +75,20 @@ void run_info(const std::string& path) {
   } else {
     require_regular_file(path);  // a FIFO or device would block or mislead
     if (ext == ".npy") {
-      const io::NpyHeader h = io::read_npy_header(path);
+      const hilm::NpyHeader h = hilm::read_npy_header(path);
       out = {{"shape", shape_json(h.shape)},
-             {"dtype", std::string(io::dtype_name(h.dtype))},
+             {"dtype", std::string(hilm::dtype_name(h.dtype))},
              {"order", h.fortran_order ? "F" : "C"},
              {"endian", h.big_endian ? "big" : "little"},
              {"format_version",
               std::to_string(h.major_version) + "." + std::to_string(h.minor_version)}};
     } else if (ext == ".safetensors") {
-      const auto file = io::SafetensorsFile::open(path);
+      const auto file = hilm::SafetensorsFile::open(path);
       nlohmann::json metadata = nlohmann::json::object();
       for (const auto& [k, v] : file.metadata()) metadata[k] = v;
       out = {{"tensors", tensors_json(file)}, {"metadata", metadata}};
     } else {
-      const auto table = io::read_delimited<double>(path);
+      const auto table = hilm::read_delimited<double>(path);
       out = {{"shape", {table.data.rows(), table.data.cols()}},
              {"dtype", "float64"},
              {"delimiter", std::string(1, table.delimiter)},

@@ -113,7 +113,7 @@ void setup_nmf(CLI::App& root) {
 
     write_result_npy(w_path, "nmf: W", fit.w);
     if (!fit.d.allFinite()) throw numerical_failure("nmf: the scales d are not finite");
-    io::write_npy_vector(d_path, fit.d);
+    hilm::write_npy_vector(d_path, fit.d);
     write_result_npy(h_path, "nmf: H", fit.h);
     nlohmann::json j;
     j["rel_error"] = fit.relative_error;

@@ -66,9 +66,9 @@ std::vector<std::pair<Index, Index>> parse_edges(const std::string& text, const 
 }
 
 template <class Test>
-graph::PcResult run_pc(Test& test, const graph::PcOptions& options) {
+hilm::PcResult run_pc(Test& test, const hilm::PcOptions& options) {
   // The options were validated before; what the search throws comes from the data.
-  return graph::pc(test, options);
+  return hilm::pc(test, options);
 }
 
 void setup_pc(CLI::App& root) {
@@ -106,7 +106,7 @@ void setup_pc(CLI::App& root) {
     std::vector<std::string> names;
     const RowMatrix<double> x = load_matrix(a->data, false, &names);
     const Index p = x.cols();
-    graph::PcOptions o;
+    hilm::PcOptions o;
     o.alpha = a->alpha;
     o.stable = a->stable;
     o.uc_rule = a->uc_rule;
@@ -123,25 +123,25 @@ void setup_pc(CLI::App& root) {
     const std::string dot_path = a->dot.empty() ? std::string() : outputs.file(a->dot);
     const std::string svg_path = a->svg.empty() ? std::string() : outputs.file(a->svg);
 
-    graph::PcResult result;
+    hilm::PcResult result;
     Stopwatch clock;
     try {
       if (a->test == "fisherz") {
-        stats::FisherZTest test(x);
+        hilm::FisherZTest test(x);
         clock = Stopwatch();
         if (a->rounding) {
-          graph::CausalLearnRounding rounded(test);
+          hilm::CausalLearnRounding rounded(test);
           result = run_pc(rounded, o);
         } else {
           result = run_pc(test, o);
         }
       } else if (a->test == "chisq" || a->test == "gsq") {
-        stats::DiscreteCiTest test =
-            a->test == "chisq" ? stats::chi_square_test(x) : stats::g_square_test(x);
+        hilm::DiscreteCiTest test =
+            a->test == "chisq" ? hilm::chi_square_test(x) : hilm::g_square_test(x);
         clock = Stopwatch();
         result = run_pc(test, o);
       } else {
-        stats::KciTest test(x, stats::KciOptions{});
+        hilm::KciTest test(x, hilm::KciOptions{});
         clock = Stopwatch();
         result = run_pc(test, o);
       }
@@ -157,15 +157,15 @@ void setup_pc(CLI::App& root) {
     }
     bool svg_written = false;
     try {
-      graph::write_json(result.graph, json_path);
-      if (!dot_path.empty()) graph::write_dot(result.graph, dot_path);
+      hilm::write_json(result.graph, json_path);
+      if (!dot_path.empty()) hilm::write_dot(result.graph, dot_path);
       if (!svg_path.empty()) {
         // The SVG is rendered from a scratch DOT file when --dot is not given.
         std::string source = dot_path;
         std::string scratch;
         if (source.empty()) {
           scratch = outputs.file(a->svg + ".dot");
-          graph::write_dot(result.graph, scratch);
+          hilm::write_dot(result.graph, scratch);
           source = scratch;
         }
         svg_written = render_svg(source, svg_path);
@@ -179,9 +179,9 @@ void setup_pc(CLI::App& root) {
     j["nodes"] = p;
     Index directed = 0, undirected = 0, bidirected = 0;
     for (const auto& e : result.graph.edges()) {
-      directed += e.mark == graph::Mark::Directed ? 1 : 0;
-      undirected += e.mark == graph::Mark::Undirected ? 1 : 0;
-      bidirected += e.mark == graph::Mark::Bidirected ? 1 : 0;
+      directed += e.mark == hilm::Mark::Directed ? 1 : 0;
+      undirected += e.mark == hilm::Mark::Undirected ? 1 : 0;
+      bidirected += e.mark == hilm::Mark::Bidirected ? 1 : 0;
     }
     j["edges"] = directed + undirected + bidirected;
     j["directed"] = directed;

@@ -49,19 +49,19 @@ void setup_rank(CLI::App& root) {
       for (Index j : b)
         if (i == j)
           throw usage_error("rank: column " + std::to_string(i) + " is in both --a and --b");
-    stats::RankTestResult result;
+    hilm::RankTestResult result;
     Stopwatch clock;
     try {
       if (args->nonnegative) {
-        const stats::NonnegativeRankTest test(x);
+        const hilm::NonnegativeRankTest test(x);
         clock = Stopwatch();
         result = test.test(a, b);
       } else if (args->discrete) {
-        const stats::DiscreteRankTest test(x);
+        const hilm::DiscreteRankTest test(x);
         clock = Stopwatch();
         result = test.test(a, b);
       } else {
-        const stats::CcaRankTest test(x);
+        const hilm::CcaRankTest test(x);
         clock = Stopwatch();
         result = test.test(a, b);
       }

@@ -137,7 +137,7 @@ void merge_checkpoint_args(SaeTrainArgs& a) {
   require_regular_file(args_path);
   nlohmann::json saved;
   try {
-    saved = nlohmann::json::parse(io::detail::read_text_file(args_path));
+    saved = nlohmann::json::parse(hilm::detail::read_text_file(args_path));
   } catch (const nlohmann::json::exception& e) {
     throw bad_input(args_path, std::string("not valid JSON: ") + e.what());
   }

@@ -30,9 +30,9 @@ struct SteerArgs {
 };
 
 void run_steer(const SteerArgs& a) {
-  const auto mode = steer::parse_edit_mode(a.mode);
+  const auto mode = hilm::parse_edit_mode(a.mode);
   if (!mode) throw usage_error("--mode must be ablate, scale, clamp or add, got '" + a.mode + "'");
-  const bool needs_value = *mode != steer::EditMode::Ablate;
+  const bool needs_value = *mode != hilm::EditMode::Ablate;
   if (needs_value && std::isnan(a.value)) {
     throw usage_error("--value is required with --mode " + a.mode);
   }
@@ -55,17 +55,17 @@ void run_steer(const SteerArgs& a) {
     throw usage_error("--latent " + std::to_string(a.latent) + " is out of range: the model has " +
                       std::to_string(w.d_sae()) + " latents (indices are 0-based)");
   }
-  const std::vector<steer::Edit> edits = {
+  const std::vector<hilm::Edit> edits = {
       {.latent = a.latent, .mode = *mode, .value = needs_value ? a.value : 0.0}};
-  steer::SteerOptions options;
+  hilm::SteerOptions options;
   options.preserve_error = !a.no_preserve_error;
   options.batch_rows = a.batch;
   OutputSet outputs;
   const std::string out_path = outputs.file(a.out);
 
   Stopwatch clock;
-  const auto result = steer::intervene(w, x, edits, options);
-  const auto report = steer::side_effects(w, x, result.x, edits, options.batch_rows);
+  const auto result = hilm::intervene(w, x, edits, options);
+  const auto report = hilm::side_effects(w, x, result.x, edits, options.batch_rows);
   const double seconds = clock.seconds();
   write_result_npy(out_path, "steer: the steered data " + a.out, result.x);
 
@@ -89,7 +89,7 @@ void run_steer(const SteerArgs& a) {
   out["others_max_latent"] = report.others_max_latent;
   out["input_change_energy"] = report.input_change_energy;
   out["edited_input_energy"] = row.input_energy;
-  out["side_effects"] = nlohmann::json::parse(steer::format_json(report, a.report_rows));
+  out["side_effects"] = nlohmann::json::parse(hilm::format_json(report, a.report_rows));
   out["out"] = a.out;
   finish(outputs, std::move(out), seconds);
 }

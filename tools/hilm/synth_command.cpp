@@ -84,12 +84,12 @@ void write_real(const SynthArgs& a, const std::string& name, const Eigen::Matrix
 template <class Derived>
 void write_exact(const SynthArgs& a, const std::string& name, const Eigen::MatrixBase<Derived>& m,
                  nlohmann::json& files) {
-  io::write_npy(path_in(a, name), m);
+  hilm::write_npy(path_in(a, name), m);
   files.push_back(name);
 }
 
 /// graph.json layout of DESIGN.md §3 (observed nodes named X1…, latents L1…).
-nlohmann::json graph_json(const synth::SynthGraph& g) {
+nlohmann::json graph_json(const hilm::SynthGraph& g) {
   nlohmann::json nodes = nlohmann::json::array(), edges = nlohmann::json::array();
   Index observed = 0, latent = 0;
   for (Index v = 0; v < g.nodes; ++v) {
@@ -119,7 +119,7 @@ nlohmann::json matrix_json(const Matrix<double>& m) {
   return rows;
 }
 
-void write_mlp(const SynthArgs& a, const synth::InjectiveMlp& g, nlohmann::json& truth,
+void write_mlp(const SynthArgs& a, const hilm::InjectiveMlp& g, nlohmann::json& truth,
                nlohmann::json& files) {
   nlohmann::json layers = nlohmann::json::array();
   for (std::size_t l = 0; l < g.weights.size(); ++l) {
@@ -133,20 +133,20 @@ void write_mlp(const SynthArgs& a, const synth::InjectiveMlp& g, nlohmann::json&
 }
 
 double run_sparse_linear(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& files) {
-  synth::SparseLinearOptions o{.samples = a.samples < 0 ? 50000 : a.samples,
-                               .features = a.features < 0 ? 64 : a.features,
-                               .latents = a.latents,
-                               .active = a.active,
-                               .rate = a.rate,
-                               .value_min = a.value_min,
-                               .value_max = a.value_max,
-                               .noise = a.noise,
-                               .max_coherence = a.max_coherence,
-                               .dense = a.dense,
-                               .gaussian_dense = a.gaussian_dense,
-                               .seed = a.seed};
+  hilm::SparseLinearOptions o{.samples = a.samples < 0 ? 50000 : a.samples,
+                              .features = a.features < 0 ? 64 : a.features,
+                              .latents = a.latents,
+                              .active = a.active,
+                              .rate = a.rate,
+                              .value_min = a.value_min,
+                              .value_max = a.value_max,
+                              .noise = a.noise,
+                              .max_coherence = a.max_coherence,
+                              .dense = a.dense,
+                              .gaussian_dense = a.gaussian_dense,
+                              .seed = a.seed};
   Stopwatch clock;
-  const auto data = synth::sparse_linear<double>(o);
+  const auto data = hilm::sparse_linear<double>(o);
   const double elapsed = clock.seconds();
   write_real(a, "x.npy", data.x, files);
   write_real(a, "codes.npy", data.codes, files);
@@ -167,30 +167,30 @@ double run_sparse_linear(const SynthArgs& a, nlohmann::json& truth, nlohmann::js
 }
 
 double run_selection(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& files) {
-  synth::SelectionHierarchyOptions o;
+  hilm::SelectionHierarchyOptions o;
   o.samples = a.samples < 0 ? 10000 : a.samples;
   o.widths = parse_widths(a.widths, {20, 6});
   o.fan_in_min = a.fan_in_min;
   o.fan_in_max = a.fan_in_max;
   o.disjoint_parents = a.disjoint;
-  o.function = a.function == "and"         ? synth::ConceptFunction::And
-               : a.function == "or"        ? synth::ConceptFunction::Or
-               : a.function == "threshold" ? synth::ConceptFunction::Threshold
-                                           : synth::ConceptFunction::Mixed;
+  o.function = a.function == "and"         ? hilm::ConceptFunction::And
+               : a.function == "or"        ? hilm::ConceptFunction::Or
+               : a.function == "threshold" ? hilm::ConceptFunction::Threshold
+                                           : hilm::ConceptFunction::Mixed;
   o.rate = a.concept_rate;
   o.value_min = a.value_min;
   o.value_max = a.value_max;
-  o.selection = a.selection == "none"     ? synth::Selection::None
-                : a.selection == "weight" ? synth::Selection::Weight
-                                          : synth::Selection::Keep;
+  o.selection = a.selection == "none"     ? hilm::Selection::None
+                : a.selection == "weight" ? hilm::Selection::Weight
+                                          : hilm::Selection::Keep;
   o.selection_min_active = a.selection_min_active;
   o.selection_strength = a.selection_strength;
-  o.observation = a.observation == "mlp" ? synth::Observation::Mlp : synth::Observation::Linear;
+  o.observation = a.observation == "mlp" ? hilm::Observation::Mlp : hilm::Observation::Linear;
   o.features = a.features < 0 ? 64 : a.features;
   o.noise = a.noise;
   o.seed = a.seed;
   Stopwatch clock;
-  const auto data = synth::selection_hierarchy<double>(o);
+  const auto data = hilm::selection_hierarchy<double>(o);
   const double elapsed = clock.seconds();
   write_real(a, "x.npy", data.x, files);
   nlohmann::json levels = nlohmann::json::array();
@@ -206,9 +206,9 @@ double run_selection(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& 
     parents.push_back(data.parents[l]);
     nlohmann::json f = nlohmann::json::array();
     for (const auto fn : data.functions[l]) {
-      f.push_back(fn == synth::ConceptFunction::And  ? "and"
-                  : fn == synth::ConceptFunction::Or ? "or"
-                                                     : "threshold");
+      f.push_back(fn == hilm::ConceptFunction::And  ? "and"
+                  : fn == hilm::ConceptFunction::Or ? "or"
+                                                    : "threshold");
     }
     functions.push_back(f);
     thresholds.push_back(data.thresholds[l]);
@@ -217,7 +217,7 @@ double run_selection(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& 
   truth["functions"] = functions;
   truth["thresholds"] = thresholds;
   truth["draws"] = data.draws;
-  if (o.observation == synth::Observation::Linear) {
+  if (o.observation == hilm::Observation::Linear) {
     write_real(a, "atoms.npy", data.atoms, files);
   } else {
     write_mlp(a, data.g, truth, files);
@@ -240,8 +240,8 @@ double run_selection(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& 
   return elapsed;
 }
 
-synth::HierarchyGraphOptions graph_options(const SynthArgs& a, std::vector<Index> widths,
-                                           Index per_leaf) {
+hilm::HierarchyGraphOptions graph_options(const SynthArgs& a, std::vector<Index> widths,
+                                          Index per_leaf) {
   return {.widths = parse_widths(a.widths, std::move(widths)),
           .observed_per_leaf = a.observed_per_leaf < 0 ? per_leaf : a.observed_per_leaf,
           .max_parents = a.max_parents,
@@ -250,7 +250,7 @@ synth::HierarchyGraphOptions graph_options(const SynthArgs& a, std::vector<Index
           .observed_cardinality = a.observed_cardinality};
 }
 
-nlohmann::json graph_options_json(const synth::HierarchyGraphOptions& g) {
+nlohmann::json graph_options_json(const hilm::HierarchyGraphOptions& g) {
   return {{"widths", g.widths},
           {"observed_per_leaf", g.observed_per_leaf},
           {"max_parents", g.max_parents},
@@ -258,7 +258,7 @@ nlohmann::json graph_options_json(const synth::HierarchyGraphOptions& g) {
 }
 
 double run_discrete(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& files) {
-  synth::DiscreteHierarchyOptions o;
+  hilm::DiscreteHierarchyOptions o;
   o.samples = a.samples < 0 ? 10000 : a.samples;
   o.graph = graph_options(a, {2, 6}, 2);
   o.cpts.dirichlet_alpha = a.dirichlet_alpha;
@@ -270,7 +270,7 @@ double run_discrete(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& f
   o.observation.noise = a.noise;
   o.seed = a.seed;
   Stopwatch clock;
-  const auto data = synth::discrete_hierarchy<double>(o);
+  const auto data = hilm::discrete_hierarchy<double>(o);
   const double elapsed = clock.seconds();
   const auto& g = data.model.graph;
   const auto p = static_cast<Index>(g.observed_nodes().size());
@@ -301,20 +301,20 @@ double run_discrete(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& f
 }
 
 double run_linear(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& files) {
-  synth::LinearLatentHierarchyOptions o;
+  hilm::LinearLatentHierarchyOptions o;
   o.graph = graph_options(a, {2, 4}, 3);
   o.sem.samples = a.samples < 0 ? 5000 : a.samples;
   o.sem.weight_low = a.weight_low;
   o.sem.weight_high = a.weight_high;
   o.sem.random_sign = a.random_sign;
-  o.sem.noise = a.noise_distribution == "uniform"       ? synth::NoiseDistribution::Uniform
-                : a.noise_distribution == "laplace"     ? synth::NoiseDistribution::Laplace
-                : a.noise_distribution == "exponential" ? synth::NoiseDistribution::Exponential
-                                                        : synth::NoiseDistribution::Gaussian;
+  o.sem.noise = a.noise_distribution == "uniform"       ? hilm::NoiseDistribution::Uniform
+                : a.noise_distribution == "laplace"     ? hilm::NoiseDistribution::Laplace
+                : a.noise_distribution == "exponential" ? hilm::NoiseDistribution::Exponential
+                                                        : hilm::NoiseDistribution::Gaussian;
   o.sem.noise_scale = a.noise > 0 ? a.noise : 1.0;
   o.seed = a.seed;
   Stopwatch clock;
-  const auto data = synth::linear_latent_hierarchy<double>(o);
+  const auto data = hilm::linear_latent_hierarchy<double>(o);
   const double elapsed = clock.seconds();
   write_real(a, "x.npy", data.x, files);
   write_real(a, "values.npy", data.values, files);

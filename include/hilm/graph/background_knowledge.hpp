@@ -12,7 +12,7 @@
 
 #include <hilm/core/types.hpp>
 
-namespace hilm::graph {
+namespace hilm {
 
 /// Knowledge about edges that holds before any data are seen.
 ///
@@ -69,6 +69,6 @@ struct BackgroundKnowledge {
   }
 };
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_BACKGROUND_KNOWLEDGE_HPP

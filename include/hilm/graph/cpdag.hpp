@@ -15,7 +15,7 @@
 #include <hilm/graph/graph.hpp>
 #include <hilm/graph/meek.hpp>
 
-namespace hilm::graph {
+namespace hilm {
 
 /// True when every edge of `g` is directed and there is no directed cycle (Kahn's algorithm).
 [[nodiscard]] inline bool is_dag(const Graph& g) {
@@ -69,6 +69,6 @@ namespace hilm::graph {
   return out;
 }
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_CPDAG_HPP

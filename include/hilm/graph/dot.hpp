@@ -77,11 +77,11 @@ inline constexpr DotEdgeStyle kDotFalseStyle{"#d62728", "dashed"};
 inline constexpr DotEdgeStyle kDotMissedStyle{"#8c8c8c", "dotted"};
 
 // Attribute list of one drawn edge: its mark (arrowheads) and, when compared, its class style.
-inline std::string dot_edge_attributes(graph::Mark mark, const DotEdgeStyle* style) {
+inline std::string dot_edge_attributes(Mark mark, const DotEdgeStyle* style) {
   std::string attributes;
   auto add = [&](const std::string& a) { attributes += (attributes.empty() ? "" : ", ") + a; };
-  if (mark == graph::Mark::Undirected) add("dir=none");
-  if (mark == graph::Mark::Bidirected) add("dir=both");
+  if (mark == Mark::Undirected) add("dir=none");
+  if (mark == Mark::Bidirected) add("dir=both");
   if (style != nullptr) {
     add("color=\"" + std::string(style->colour) + "\"");
     if (std::string_view(style->style) != "solid") add("style=" + std::string(style->style));
@@ -91,7 +91,7 @@ inline std::string dot_edge_attributes(graph::Mark mark, const DotEdgeStyle* sty
 }
 
 // One legend row: a line sample in `style` (arrowheads as the mark draws them), then `text`.
-inline std::string dot_legend_edge_row(const DotEdgeStyle& style, graph::Mark mark,
+inline std::string dot_legend_edge_row(const DotEdgeStyle& style, Mark mark,
                                        std::string_view text) {
   const std::string colour = style.colour;
   auto head = [&](const char* glyph) {
@@ -103,10 +103,10 @@ inline std::string dot_legend_edge_row(const DotEdgeStyle& style, graph::Mark ma
   // The line is the bottom border of the upper of two 8-point cells, so it sits mid-row;
   // arrowheads are glyphs in cells spanning both rows. Fixed cell sizes keep the sample compact
   // whatever width Graphviz estimates for the glyphs.
-  if (mark == graph::Mark::Bidirected) sample += head("&#9664;");
+  if (mark == Mark::Bidirected) sample += head("&#9664;");
   sample += "<TD SIDES=\"B\" BORDER=\"2\" STYLE=\"" + std::string(style.style) + "\" COLOR=\"" +
             colour + "\" FIXEDSIZE=\"TRUE\" WIDTH=\"36\" HEIGHT=\"8\"></TD>";
-  if (mark != graph::Mark::Undirected) sample += head("&#9654;");
+  if (mark != Mark::Undirected) sample += head("&#9654;");
   sample +=
       "<TD ROWSPAN=\"2\" FIXEDSIZE=\"TRUE\" WIDTH=\"6\" HEIGHT=\"16\"></TD></TR><TR><TD "
       "FIXEDSIZE=\"TRUE\" WIDTH=\"36\" HEIGHT=\"8\"></TD></TR></TABLE>";
@@ -125,13 +125,13 @@ inline std::string dot_legend_node_row(bool observed, std::string_view text) {
 }
 
 // True when `g` has the edge `e` with the same mark (and, for `->`, the same direction).
-inline bool dot_has_edge(const graph::Graph& g, const graph::Edge& e) {
+inline bool dot_has_edge(const Graph& g, const Edge& e) {
   switch (e.mark) {
-    case graph::Mark::Directed:
+    case Mark::Directed:
       return g.is_directed(e.from, e.to);
-    case graph::Mark::Undirected:
+    case Mark::Undirected:
       return g.is_undirected(e.from, e.to);
-    case graph::Mark::Bidirected:
+    case Mark::Bidirected:
       return g.is_bidirected(e.from, e.to);
   }
   return false;
@@ -146,7 +146,7 @@ inline std::string dot_ratio(double numerator, double denominator) {
 
 }  // namespace hilm::detail
 
-namespace hilm::graph {
+namespace hilm {
 
 /// Options of `to_dot`.
 struct DotOptions {
@@ -415,9 +415,9 @@ struct EdgeComparison {
 /// @throws invalid_argument when `options.truth` has a different number of nodes than `g`.
 inline void write_dot(const Graph& g, const std::string& path, const DotOptions& options = {}) {
   const std::string text = to_dot(g, options);
-  hilm::io::write_file_atomically(path, [&](std::ostream& os) { os << text; });
+  hilm::write_file_atomically(path, [&](std::ostream& os) { os << text; });
 }
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_DOT_HPP

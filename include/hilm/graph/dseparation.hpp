@@ -23,15 +23,15 @@ struct DagLists {
   std::vector<std::vector<Index>> parents, children;
 };
 
-inline DagLists dag_lists(const graph::Graph& g, const char* where) {
+inline DagLists dag_lists(const Graph& g, const char* where) {
   DagLists l;
   const auto n = static_cast<std::size_t>(g.size());
   l.parents.resize(n);
   l.children.resize(n);
   for (const auto& e : g.edges()) {
-    if (e.mark != graph::Mark::Directed) {
+    if (e.mark != Mark::Directed) {
       raise<invalid_argument>(std::string(where) + ": the graph has a non-directed edge " +
-                              std::to_string(e.from) + " " + graph::to_string(e.mark) + " " +
+                              std::to_string(e.from) + " " + to_string(e.mark) + " " +
                               std::to_string(e.to) + " (d-separation needs a DAG)");
     }
     l.parents[static_cast<std::size_t>(e.to)].push_back(e.from);
@@ -95,7 +95,7 @@ inline std::vector<char> d_reachable(const DagLists& l, std::span<const Index> s
 
 }  // namespace hilm::detail
 
-namespace hilm::graph {
+namespace hilm {
 
 /// True when the node sets `xs` and `ys` are d-separated by `zs` in the DAG `dag`.
 ///
@@ -179,6 +179,6 @@ class DSeparationOracle {
   Index variables_;
 };
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_DSEPARATION_HPP

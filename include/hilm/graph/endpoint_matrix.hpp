@@ -1,5 +1,5 @@
 /// @file
-/// Conversion between `hilm::graph::Graph` and the endpoint matrix of causal-learn's
+/// Conversion between `hilm::Graph` and the endpoint matrix of causal-learn's
 /// `GeneralGraph` (`cg.G.graph`), the encoding its PC/FCI result fixtures are saved in.
 ///
 /// causal-learn (after Tetrad) stores in entry (i, j) the mark at **i's** end of the edge i – j:
@@ -17,7 +17,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/graph/graph.hpp>
 
-namespace hilm::graph {
+namespace hilm {
 
 /// Integer matrix type of the causal-learn encoding.
 using EndpointMatrix = Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>;
@@ -86,6 +86,6 @@ template <class Derived>
   return g;
 }
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_ENDPOINT_MATRIX_HPP

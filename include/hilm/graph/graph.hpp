@@ -1,5 +1,5 @@
 /// @file
-/// `hilm::graph::Graph`: a mixed graph over observed and latent nodes with the edge marks of
+/// `hilm::Graph`: a mixed graph over observed and latent nodes with the edge marks of
 /// causal discovery (`->`, `--`, `<->`), node levels, cardinalities and names. It is the common
 /// currency of PC, the latent-hierarchy search and the concept graphs, and what `graph.json`
 /// (DESIGN.md §3) serialises.
@@ -21,7 +21,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/synth/graph.hpp>
 
-namespace hilm::graph {
+namespace hilm {
 
 /// The mark of an edge as `graph.json` writes it.
 enum class Mark : std::uint8_t {
@@ -239,8 +239,8 @@ class Graph {
   /// The adjacency encoding of the graph metrics (`metrics/graph_metrics.hpp`): a(i, j) = 1 only
   /// for i → j, both entries 1 for an undirected edge. Bidirected edges are reported as
   /// undirected (the metrics have no code for them).
-  [[nodiscard]] synth::Adjacency adjacency() const {
-    synth::Adjacency a = synth::Adjacency::Zero(size(), size());
+  [[nodiscard]] Adjacency adjacency() const {
+    Adjacency a = Adjacency::Zero(size(), size());
     for (const Edge& e : edges()) {
       a(e.from, e.to) = 1;
       if (e.mark != Mark::Directed) a(e.to, e.from) = 1;
@@ -249,14 +249,14 @@ class Graph {
   }
 
   /// The sub-adjacency among the observed nodes only.
-  [[nodiscard]] synth::Adjacency observed_adjacency() const {
+  [[nodiscard]] Adjacency observed_adjacency() const {
     std::vector<Index> keep;
     for (Index i = 0; i < size(); ++i) {
       if (nodes_[static_cast<std::size_t>(i)].observed) keep.push_back(i);
     }
-    const synth::Adjacency full = adjacency();
+    const Adjacency full = adjacency();
     const auto p = static_cast<Index>(keep.size());
-    synth::Adjacency a(p, p);
+    Adjacency a(p, p);
     for (Index r = 0; r < p; ++r) {
       for (Index c = 0; c < p; ++c) {
         a(r, c) = full(keep[static_cast<std::size_t>(r)], keep[static_cast<std::size_t>(c)]);
@@ -290,7 +290,7 @@ class Graph {
 
   /// Builds the graph of a generator's ground truth: nodes with their observed flag, level and
   /// cardinality (observed nodes named X1…, latent ones L1…), every edge directed.
-  [[nodiscard]] static Graph from_synth(const synth::SynthGraph& truth) {
+  [[nodiscard]] static Graph from_synth(const SynthGraph& truth) {
     if (const auto problem = truth.validate()) {
       detail::raise<invalid_argument>("Graph::from_synth: " + *problem);
     }
@@ -352,6 +352,6 @@ class Graph {
   Eigen::Matrix<std::int8_t, Eigen::Dynamic, Eigen::Dynamic> ends_{};
 };
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_GRAPH_HPP

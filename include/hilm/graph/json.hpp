@@ -251,7 +251,7 @@ class JsonParser {
 
 }  // namespace hilm::detail
 
-namespace hilm::graph {
+namespace hilm {
 
 /// Serialises `g` as `graph.json` (one line, no trailing newline). Edges are listed as
 /// `Graph::edges()` orders them.
@@ -282,7 +282,7 @@ namespace hilm::graph {
 /// Writes `to_json(g)` plus a newline to `path` atomically.
 /// @throws hilm::io_error when the file cannot be written.
 inline void write_json(const Graph& g, const std::string& path) {
-  hilm::io::write_file_atomically(path, [&](std::ostream& os) { os << to_json(g) << '\n'; });
+  hilm::write_file_atomically(path, [&](std::ostream& os) { os << to_json(g) << '\n'; });
 }
 
 /// Parses `graph.json` text.
@@ -364,9 +364,9 @@ inline void write_json(const Graph& g, const std::string& path) {
 /// Reads a `graph.json` file.
 /// @throws hilm::io_error when the file cannot be read; invalid_argument as `from_json`.
 [[nodiscard]] inline Graph read_json(const std::string& path) {
-  return from_json(io::detail::read_text_file(path));
+  return from_json(detail::read_text_file(path));
 }
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_JSON_HPP

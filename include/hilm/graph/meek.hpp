@@ -9,7 +9,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/graph/graph.hpp>
 
-namespace hilm::graph {
+namespace hilm {
 
 /// Options of `apply_meek_rules`.
 struct MeekOptions {
@@ -77,6 +77,6 @@ inline Index apply_meek_rules(Graph& g, const MeekOptions& options = {}) {
   return oriented;
 }
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_MEEK_HPP

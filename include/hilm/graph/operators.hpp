@@ -28,19 +28,18 @@
 #include <hilm/core/types.hpp>
 #include <hilm/graph/graph.hpp>
 
-namespace hilm::graph {
+namespace hilm {
 
 /// A group of latent node ids discovered together (an atomic cover).
 using AtomicCover = std::vector<Index>;
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 namespace hilm::detail {
 
 // Default covers: every latent node alone. Validates given covers (latent, in range, disjoint).
-inline std::vector<graph::AtomicCover> checked_covers(const graph::Graph& g,
-                                                      std::vector<graph::AtomicCover> covers,
-                                                      const char* where) {
+inline std::vector<AtomicCover> checked_covers(const Graph& g, std::vector<AtomicCover> covers,
+                                               const char* where) {
   if (covers.empty()) {
     for (Index i = 0; i < g.size(); ++i) {
       if (!g.node(i).observed) covers.push_back({i});
@@ -69,8 +68,8 @@ inline std::vector<graph::AtomicCover> checked_covers(const graph::Graph& g,
 }
 
 // `g` without the nodes flagged in `drop`, ids renumbered in order.
-inline graph::Graph without_nodes(const graph::Graph& g, const std::vector<char>& drop) {
-  graph::Graph out;
+inline Graph without_nodes(const Graph& g, const std::vector<char>& drop) {
+  Graph out;
   std::vector<Index> new_id(static_cast<std::size_t>(g.size()), -1);
   for (Index i = 0; i < g.size(); ++i) {
     if (!drop[static_cast<std::size_t>(i)])
@@ -89,7 +88,7 @@ inline graph::Graph without_nodes(const graph::Graph& g, const std::vector<char>
 
 }  // namespace hilm::detail
 
-namespace hilm::graph {
+namespace hilm {
 
 /// The minimal-graph operator O_min, applied until no merge is possible.
 /// @param[in] g      graph whose latent part is a hierarchy of directed edges.
@@ -169,6 +168,6 @@ namespace hilm::graph {
   return out;
 }
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_OPERATORS_HPP

@@ -54,7 +54,7 @@
 #include <hilm/graph/detail/pc_orientation.hpp>
 #include <hilm/graph/graph.hpp>
 
-namespace hilm::graph {
+namespace hilm {
 
 /// Options of `pc()`.
 struct PcOptions {
@@ -143,25 +143,25 @@ struct PcResult {
   FitStatus status = FitStatus::NotRun;
 };
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 namespace hilm::detail {
 
 template <class Test>
 class PcRunner {
  public:
-  PcRunner(Test& test, const graph::PcOptions& options) : test_(test), options_(options) {}
+  PcRunner(Test& test, const PcOptions& options) : test_(test), options_(options) {}
 
-  graph::PcResult run() {
-    graph::PcResult result;
+  PcResult run() {
+    PcResult result;
     const Index p = test_.num_variables();
-    result.graph = graph::Graph(p);
-    graph::Graph& g = result.graph;
+    result.graph = Graph(p);
+    Graph& g = result.graph;
     for (Index i = 0; i < p; ++i) {
-      for (Index j = i + 1; j < p; ++j) g.add_edge(i, j, graph::Mark::Undirected);
+      for (Index j = i + 1; j < p; ++j) g.add_edge(i, j, Mark::Undirected);
     }
     const auto& bk = options_.background;
-    const graph::BackgroundKnowledge* bkp = bk.empty() ? nullptr : &bk;
+    const BackgroundKnowledge* bkp = bk.empty() ? nullptr : &bk;
     for (Index i = 0; i < p; ++i) {
       for (Index j = i + 1; j < p; ++j) {
         if (bk.is_forbidden(i, j) && bk.is_forbidden(j, i) && !required(i, j)) {
@@ -296,7 +296,7 @@ class PcRunner {
     }
   }
 
-  static int max_degree(const graph::Graph& g) {
+  static int max_degree(const Graph& g) {
     int best = 0;
     for (Index i = 0; i < g.size(); ++i) {
       int d = 0;
@@ -316,8 +316,8 @@ class PcRunner {
   }
 
   // Returns false when cancelled.
-  bool skeleton(graph::PcResult& result) {
-    graph::Graph& g = result.graph;
+  bool skeleton(PcResult& result) {
+    Graph& g = result.graph;
     const Index p = g.size();
     int depth = -1;
     while (max_degree(g) - 1 > depth) {
@@ -337,8 +337,8 @@ class PcRunner {
     return true;
   }
 
-  void stable_depth(graph::PcResult& result, int depth) {
-    graph::Graph& g = result.graph;
+  void stable_depth(PcResult& result, int depth) {
+    Graph& g = result.graph;
     const Index p = g.size();
     std::vector<std::vector<Index>> nb(static_cast<std::size_t>(p));
     for (Index x = 0; x < p; ++x) nb[static_cast<std::size_t>(x)] = g.neighbors(x);
@@ -377,8 +377,8 @@ class PcRunner {
     for (const auto& [x, y] : removals) g.remove_edge(x, y);
   }
 
-  void original_depth(graph::PcResult& result, int depth) {
-    graph::Graph& g = result.graph;
+  void original_depth(PcResult& result, int depth) {
+    Graph& g = result.graph;
     const Index p = g.size();
     for (Index x = 0; x < p; ++x) {
       const std::vector<Index> nbx = g.neighbors(x);  // frozen for this x (as causal-learn)
@@ -397,13 +397,13 @@ class PcRunner {
   }
 
   Test& test_;
-  const graph::PcOptions& options_;
+  const PcOptions& options_;
   std::map<Key, double> memo_;
 };
 
 }  // namespace hilm::detail
 
-namespace hilm::graph {
+namespace hilm {
 
 /// Runs PC over a conditional-independence test.
 ///
@@ -416,8 +416,8 @@ namespace hilm::graph {
 ///         propagate.
 ///
 /// @code
-/// hilm::stats::FisherZTest fz(data);                       // data: n × p
-/// auto r = hilm::graph::pc(fz, {.alpha = 0.01, .stable = true});
+/// hilm::FisherZTest fz(data);                       // data: n × p
+/// auto r = hilm::pc(fz, {.alpha = 0.01, .stable = true});
 /// for (const auto& e : r.graph.edges()) { /* e.from, e.to, e.mark */ }
 /// @endcode
 template <CiTest Test>
@@ -429,6 +429,6 @@ template <CiTest Test>
   return hilm::detail::PcRunner<Test>(test, options).run();
 }
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_PC_HPP

@@ -20,9 +20,9 @@
 #include <hilm/concepts/ci_test.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::graph {
+namespace hilm {
 
-/// Wraps a test whose `statistic` is a standard-normal |z| (`stats::FisherZTest`) and returns
+/// Wraps a test whose `statistic` is a standard-normal |z| (`FisherZTest`) and returns
 /// causal-learn's rounded p-value 2·(1 − Φ(z)) (models `hilm::CiTest`).
 ///
 /// Φ follows the Cephes `ndtr` branches scipy uses: 0.5 + 0.5·erf(z/√2) for z/√2 < 1/√2, else
@@ -57,6 +57,6 @@ class CausalLearnRounding {
   Test* test_;
 };
 
-}  // namespace hilm::graph
+}  // namespace hilm
 
 #endif  // HILM_GRAPH_PEER_COMPAT_HPP

@@ -48,7 +48,7 @@
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/fisher_z.hpp>
 
-namespace hilm::hierarchy {
+namespace hilm {
 
 /// The marginal dependence test of the screen.
 enum class ScreenTest {
@@ -164,7 +164,7 @@ struct ConceptGraphResult {
   /// upper concepts (level 1, named upper_0 …); an edge j → L+u for each parent j of upper u.
   /// Nodes are observed (they are measured codes); discrete-valued columns get their number of
   /// values as cardinality.
-  graph::Graph graph;
+  Graph graph;
   /// One entry per upper concept.
   std::vector<UpperConceptParents> uppers;
   /// L × U marginal p-values of the screen.
@@ -254,7 +254,7 @@ template <class DerivedL, class DerivedU>
         detail::discretize_column(all.col(j), options.value_bins, options.min_mass,
                                   options.inactive_fraction, options.discrete_max_levels);
   }
-  stats::DiscreteData coded;
+  DiscreteData coded;
   coded.codes.resize(n, total);
   coded.levels.resize(static_cast<std::size_t>(total));
   coded.values.resize(static_cast<std::size_t>(total));
@@ -266,8 +266,8 @@ template <class DerivedL, class DerivedU>
       coded.values[static_cast<std::size_t>(j)].push_back(v);
     }
   }
-  const stats::DiscreteCiTest g2(std::move(coded), {});
-  const stats::FisherZTest fz(detail::tolerant_correlation(all), n);
+  const DiscreteCiTest g2(std::move(coded), {});
+  const FisherZTest fz(detail::tolerant_correlation(all), n);
 
   // 1. Screen: all L·U marginal tests, one BH family.
   ConceptGraphResult result;
@@ -367,7 +367,7 @@ template <class DerivedL, class DerivedU>
             local.push_back(
                 static_cast<Index>(std::find(cand.begin(), cand.end(), j) - cand.begin()));
           }
-          rss = std::max(tss - hierarchy::detail::subset_explained(gram, cross, local), 0.0);
+          rss = std::max(tss - detail::subset_explained(gram, cross, local), 0.0);
           params = static_cast<double>(lower_set.size()) + 1;
         }
       }
@@ -490,9 +490,9 @@ template <class DerivedL, class DerivedU>
     names.push_back(j < num_lower ? "lower_" + std::to_string(j)
                                   : "upper_" + std::to_string(j - num_lower));
   }
-  result.graph = graph::Graph(names);
+  result.graph = Graph(names);
   for (Index j = 0; j < total; ++j) {
-    graph::Node& node = result.graph.node(j);
+    Node& node = result.graph.node(j);
     node.level = j < num_lower ? 0 : 1;
     const auto& c = codes[static_cast<std::size_t>(j)];
     node.cardinality = c.discrete_valued ? c.levels : 0;
@@ -500,7 +500,7 @@ template <class DerivedL, class DerivedU>
   for (Index u = 0; u < num_upper; ++u) {
     const auto& out = result.uppers[static_cast<std::size_t>(u)];
     for (std::size_t t = 0; t < out.parents.size(); ++t) {
-      result.graph.add_edge(out.parents[t], num_lower + u, graph::Mark::Directed);
+      result.graph.add_edge(out.parents[t], num_lower + u, Mark::Directed);
       result.effects(out.parents[t], u) = out.effects[t];
       result.p_values(out.parents[t], u) = out.p_values[t];
     }
@@ -508,6 +508,6 @@ template <class DerivedL, class DerivedU>
   return result;
 }
 
-}  // namespace hilm::hierarchy
+}  // namespace hilm
 
 #endif  // HILM_HIERARCHY_CONCEPT_GRAPH_HPP

@@ -20,7 +20,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::hierarchy {
+namespace hilm {
 
 /// Which step-up procedure `false_discovery_rate()` runs.
 enum class FdrMethod {
@@ -109,6 +109,6 @@ struct FdrResult {
   return false_discovery_rate(p_values, q, FdrMethod::BenjaminiYekutieli);
 }
 
-}  // namespace hilm::hierarchy
+}  // namespace hilm
 
 #endif  // HILM_HIERARCHY_FDR_HPP

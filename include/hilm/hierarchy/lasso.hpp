@@ -29,7 +29,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/hierarchy/detail/concept_subsets.hpp>
 
-namespace hilm::hierarchy {
+namespace hilm {
 
 /// Options of `lasso_path()` and `lasso()`.
 struct LassoOptions {
@@ -426,6 +426,6 @@ template <class DX, class DY>
   return result;
 }
 
-}  // namespace hilm::hierarchy
+}  // namespace hilm
 
 #endif  // HILM_HIERARCHY_LASSO_HPP

@@ -53,7 +53,7 @@
 #include <hilm/stats/rank_test.hpp>
 #include <hilm/synth/discrete.hpp>
 
-namespace hilm::hierarchy {
+namespace hilm {
 
 /// What the search needs from a rank test.
 ///
@@ -73,22 +73,22 @@ concept RankOracle = requires(const O& o, std::span<const Index> a, Index v) {
   { o.discrete() } -> std::convertible_to<bool>;
 };
 
-/// Sample rank oracle through the canonical-correlation (Bartlett) test `stats::CcaRankTest`:
+/// Sample rank oracle through the canonical-correlation (Bartlett) test `CcaRankTest`:
 /// on the columns of continuous data, or on one-hot codes of discrete data.
 class CcaRankOracle {
  public:
   /// Continuous data: one code column per variable.
   /// @param[in] data n × p samples. @param[in] alpha level of the sequential rank tests.
-  /// @throws hilm::invalid_argument on bad data (as `stats::correlation_matrix`) or alpha ∉ (0, 1).
+  /// @throws hilm::invalid_argument on bad data (as `correlation_matrix`) or alpha ∉ (0, 1).
   template <class Derived>
   [[nodiscard]] static CcaRankOracle continuous(const Eigen::MatrixBase<Derived>& data,
                                                 double alpha = 0.01) {
     check_alpha(alpha);
-    return CcaRankOracle(stats::CcaRankTest(data), detail::CodeBlocks::identity(data.cols()), alpha,
+    return CcaRankOracle(CcaRankTest(data), detail::CodeBlocks::identity(data.cols()), alpha,
                          false);
   }
 
-  /// Discrete data: each column (integer values, coded as `stats::encode_discrete`) becomes
+  /// Discrete data: each column (integer values, coded as `encode_discrete`) becomes
   /// card − 1 one-hot columns.
   /// @param[in] data n × p integer-valued samples; every column needs ≥ 2 distinct values.
   /// @param[in] alpha level of the sequential rank tests.
@@ -97,7 +97,7 @@ class CcaRankOracle {
   [[nodiscard]] static CcaRankOracle one_hot(const Eigen::MatrixBase<Derived>& data,
                                              double alpha = 0.01) {
     check_alpha(alpha);
-    const stats::DiscreteData d = stats::encode_discrete(data);
+    const DiscreteData d = encode_discrete(data);
     std::vector<Index> cards;
     for (std::size_t j = 0; j < d.levels.size(); ++j) {
       if (d.levels[j] < 2)
@@ -114,7 +114,7 @@ class CcaRankOracle {
           codes(i, blocks.offset[static_cast<std::size_t>(j)] + c) = 1.0;
       }
     }
-    return CcaRankOracle(stats::CcaRankTest(codes), std::move(blocks), alpha, true);
+    return CcaRankOracle(CcaRankTest(codes), std::move(blocks), alpha, true);
   }
 
   /// Number of variables p.
@@ -136,20 +136,20 @@ class CcaRankOracle {
   [[nodiscard]] double alpha() const noexcept { return alpha_; }
 
  private:
-  CcaRankOracle(stats::CcaRankTest test, detail::CodeBlocks blocks, double alpha, bool discrete)
+  CcaRankOracle(CcaRankTest test, detail::CodeBlocks blocks, double alpha, bool discrete)
       : test_(std::move(test)), blocks_(std::move(blocks)), alpha_(alpha), discrete_(discrete) {}
   static void check_alpha(double alpha) {
     if (!(alpha > 0 && alpha < 1))
       hilm::detail::raise<invalid_argument>("rank search: alpha must lie in (0, 1), got " +
                                             std::to_string(alpha));
   }
-  stats::CcaRankTest test_;
+  CcaRankTest test_;
   detail::CodeBlocks blocks_;
   double alpha_ = 0.01;
   bool discrete_ = false;
 };
 
-/// Sample rank oracle through the probability-table test `stats::DiscreteRankTest`, which codes
+/// Sample rank oracle through the probability-table test `DiscreteRankTest`, which codes
 /// the JOINT states of each set (exponential in the set size: suited to a few variables, e.g. ≤ 8
 /// ternary ones at n = 10⁴). `rank` returns rank P(A, B) − 1.
 class TableRankOracle {
@@ -161,7 +161,7 @@ class TableRankOracle {
       : test_(data), alpha_(alpha) {
     if (!(alpha > 0 && alpha < 1))
       hilm::detail::raise<invalid_argument>("TableRankOracle: alpha must lie in (0, 1)");
-    const stats::DiscreteData d = stats::encode_discrete(data);
+    const DiscreteData d = encode_discrete(data);
     for (std::size_t j = 0; j < d.levels.size(); ++j) {
       if (d.levels[j] < 2)
         hilm::detail::raise<invalid_argument>("TableRankOracle: column " + std::to_string(j) +
@@ -181,7 +181,7 @@ class TableRankOracle {
   [[nodiscard]] bool discrete() const noexcept { return true; }
 
  private:
-  stats::DiscreteRankTest test_;
+  DiscreteRankTest test_;
   double alpha_ = 0.01;
   std::vector<Index> dims_;
 };
@@ -192,7 +192,7 @@ class TableRankOracle {
 class ExactRankOracle {
  public:
   /// Continuous variables with population covariance `sigma` (p × p, e.g. the observed block of
-  /// `synth::LinearSemData::covariance`).
+  /// `LinearSemData::covariance`).
   /// @throws hilm::invalid_argument if sigma is not square or tolerance ∉ (0, 1).
   template <class Derived>
   [[nodiscard]] static ExactRankOracle linear(const Eigen::MatrixBase<Derived>& sigma,
@@ -204,10 +204,10 @@ class ExactRankOracle {
   }
 
   /// Discrete observed variables of a discrete Bayesian network: the covariance of their one-hot
-  /// codes, assembled from the exact pairwise tables P(X_i, X_j) (`synth::DiscreteModel`).
+  /// codes, assembled from the exact pairwise tables P(X_i, X_j) (`DiscreteModel`).
   /// Variables are the model's observed nodes in increasing id order.
   /// @throws hilm::invalid_argument on an invalid model or tolerance.
-  [[nodiscard]] static ExactRankOracle discrete(const synth::DiscreteModel& model,
+  [[nodiscard]] static ExactRankOracle discrete(const DiscreteModel& model,
                                                 double tolerance = 1e-7) {
     if (auto problem = model.validate()) hilm::detail::raise<invalid_argument>(*problem);
     const auto observed = model.graph.observed_nodes();
@@ -224,7 +224,7 @@ class ExactRankOracle {
       for (Index j = i + 1; j < p; ++j) {
         const std::array<Index, 1> vj{observed[static_cast<std::size_t>(j)]};
         const Matrix<double> t = model.joint_table(vi, vj);
-        const Matrix<double> c = stats::onehot_cross_covariance(t);
+        const Matrix<double> c = onehot_cross_covariance(t);
         const auto oj = blocks.offset[static_cast<std::size_t>(j)];
         cov.block(oi, oj, di, blocks.dim[static_cast<std::size_t>(j)]) = c;
         cov.block(oj, oi, blocks.dim[static_cast<std::size_t>(j)], di) = c.transpose();
@@ -346,7 +346,7 @@ struct RankSearchResult {
   /// (`observed = false`, `level` ≥ 1, `cardinality` = states for discrete data, else 0). Every
   /// latent → child edge is directed; `--` joins two dependent items the search could not
   /// separate.
-  graph::Graph graph;
+  Graph graph;
   /// The latent covers in the order they were found.
   std::vector<LatentCover> covers;
   /// Number of rank tests run.
@@ -418,6 +418,6 @@ template <class Derived>
   return rank_search(CcaRankOracle::one_hot(data, options.alpha), options);
 }
 
-}  // namespace hilm::hierarchy
+}  // namespace hilm
 
 #endif  // HILM_HIERARCHY_RANK_SEARCH_HPP

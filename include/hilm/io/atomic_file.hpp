@@ -17,7 +17,7 @@
 
 #include <hilm/core/error.hpp>
 
-namespace hilm::io {
+namespace hilm {
 
 /// Writes `path` atomically. `write(std::ostream&)` produces the contents; if it throws, or the
 /// stream fails, the temporary file is removed and `path` is left as it was.
@@ -57,6 +57,6 @@ void write_file_atomically(const std::string& path, Writer&& write) {
   }
 }
 
-}  // namespace hilm::io
+}  // namespace hilm
 
 #endif  // HILM_IO_ATOMIC_FILE_HPP

@@ -53,7 +53,7 @@
 #include <hilm/io/detail/delimited_text.hpp>
 #include <hilm/io/detail/npy_file.hpp>
 
-namespace hilm::io {
+namespace hilm {
 
 /// How to read a delimited text file.
 struct DelimitedOptions {
@@ -111,7 +111,7 @@ template <class Scalar>
                                                      const DelimitedOptions& options = {},
                                                      const std::string& path = "") {
   static_assert(std::floating_point<Scalar>,
-                "hilm::io::parse_delimited: Scalar must be float or double (NaN marks missing "
+                "hilm::parse_delimited: Scalar must be float or double (NaN marks missing "
                 "values)");
   using detail::CellKind;
   if (const auto problem = options.validate()) hilm::detail::raise<invalid_argument>(*problem);
@@ -324,6 +324,6 @@ template <class Scalar>
   return parse_delimited<Scalar>(detail::read_text_file(path), options, path);
 }
 
-}  // namespace hilm::io
+}  // namespace hilm
 
 #endif  // HILM_IO_DELIMITED_HPP

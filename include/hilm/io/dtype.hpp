@@ -25,7 +25,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::io {
+namespace hilm {
 
 /// Element type of a stored array.
 enum class DType {
@@ -138,7 +138,7 @@ template <class T>
   else if constexpr (std::unsigned_integral<T> && sizeof(T) == 8)
     return DType::UInt64;
   else
-    static_assert(sizeof(T) == 0, "hilm::io::dtype_of: unsupported element type");
+    static_assert(sizeof(T) == 0, "hilm::dtype_of: unsupported element type");
 }
 
 /// IEEE 754 binary16 → float (exact).
@@ -274,7 +274,7 @@ void convert_elements(const std::byte* src, DType from, bool big_endian, Index c
                       const std::string& path, Index offset = 0,
                       Conversion policy = Conversion::RoundFloats) {
   static_assert(std::is_arithmetic_v<Scalar> && !std::same_as<Scalar, bool>,
-                "hilm::io::convert_elements: the target must be an arithmetic Eigen scalar");
+                "hilm::convert_elements: the target must be an arithmetic Eigen scalar");
   constexpr bool host_big = std::endian::native == std::endian::big;
   const bool swap = big_endian != host_big;
   const std::size_t size = dtype_size(from);
@@ -339,6 +339,6 @@ void convert_elements(const std::byte* src, DType from, bool big_endian, Index c
   }
 }
 
-}  // namespace hilm::io
+}  // namespace hilm
 
 #endif  // HILM_IO_DTYPE_HPP

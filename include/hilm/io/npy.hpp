@@ -12,8 +12,8 @@
 /// is `n × 1`, a 2-d array `(r, c)` is `r × c`; arrays with three or more axes are refused.
 ///
 /// ```cpp
-/// hilm::RowMatrix<float> x = hilm::io::read_npy<float>("activations.npy");  // n × d
-/// hilm::io::write_npy("codes.npy", codes);                                  // any Eigen matrix
+/// hilm::RowMatrix<float> x = hilm::read_npy<float>("activations.npy");  // n × d
+/// hilm::write_npy("codes.npy", codes);                                  // any Eigen matrix
 /// ```
 ///
 /// Every failure throws `hilm::io_error` whose `what()` is "path: problem". The parser never reads
@@ -46,7 +46,7 @@
 #include <hilm/io/detail/npy_header.hpp>
 #include <hilm/io/dtype.hpp>
 
-namespace hilm::io {
+namespace hilm {
 
 /// The decoded header of a `.npy` file.
 struct NpyHeader {
@@ -95,7 +95,7 @@ struct NpyWriteOptions {
                                                  bool big_endian = false) {
   for (Index s : shape) {
     if (s < 0) {
-      hilm::detail::raise<invalid_argument>("hilm::io::make_npy_header: shape " +
+      hilm::detail::raise<invalid_argument>("hilm::make_npy_header: shape " +
                                             detail::npy_shape_repr(shape) +
                                             " has a negative extent");
     }
@@ -278,7 +278,7 @@ template <class Scalar, class Fetch>
 RowMatrix<Scalar> npy_fill_matrix(const NpyHeader& h, const std::string& path, Conversion policy,
                                   Fetch&& fetch) {
   static_assert(std::is_arithmetic_v<Scalar> && !std::same_as<Scalar, bool>,
-                "hilm::io::read_npy: Scalar must be a floating-point or integer type (read "
+                "hilm::read_npy: Scalar must be a floating-point or integer type (read "
                 "boolean arrays as an integer or floating type)");
   const auto [rows, cols] = npy_matrix_shape(h, path);
   RowMatrix<Scalar> out(rows, cols);
@@ -359,7 +359,7 @@ void npy_write_file(const std::string& path, const Eigen::MatrixBase<Derived>& m
   using Scalar = typename Derived::Scalar;
   static_assert(std::same_as<Scalar, bool> || std::same_as<Scalar, float> ||
                     std::same_as<Scalar, double> || std::is_integral_v<Scalar>,
-                "hilm::io::write_npy: the matrix scalar must be bool, float, double or an integer "
+                "hilm::write_npy: the matrix scalar must be bool, float, double or an integer "
                 "type of 1, 2, 4 or 8 bytes");
   const std::string header =
       make_npy_header(dtype_of<Scalar>(), shape, options.fortran_order, options.big_endian);
@@ -471,7 +471,7 @@ void write_npy_vector(const std::string& path, const Eigen::MatrixBase<Derived>&
                       const NpyWriteOptions& options = {}) {
   if (v.rows() != 1 && v.cols() != 1) {
     hilm::detail::raise<invalid_argument>(
-        "hilm::io::write_npy_vector: v must have one row or one column, got " +
+        "hilm::write_npy_vector: v must have one row or one column, got " +
         std::to_string(v.rows()) + " x " + std::to_string(v.cols()));
   }
   const Index shape[1] = {v.size()};
@@ -480,6 +480,6 @@ void write_npy_vector(const std::string& path, const Eigen::MatrixBase<Derived>&
   detail::npy_write_file(path, v, shape, vector_options);
 }
 
-}  // namespace hilm::io
+}  // namespace hilm
 
 #endif  // HILM_IO_NPY_HPP

@@ -17,13 +17,13 @@
 /// reference writer pads it. Saving what was loaded therefore reproduces the file byte for byte.
 ///
 /// @code
-/// hilm::io::SafetensorsWriter out;
+/// hilm::SafetensorsWriter out;
 /// out.add("W_dec", w_dec);                                   // d_sae × d_in, stored as F32
 /// out.add_vector("b_dec", b_dec);                            // 1-d tensor
 /// out.set_metadata("format", "pt");
 /// out.write("sae_weights.safetensors");
 ///
-/// const auto file = hilm::io::SafetensorsFile::open("sae_weights.safetensors");
+/// const auto file = hilm::SafetensorsFile::open("sae_weights.safetensors");
 /// hilm::RowMatrix<float> w = file.matrix<float>("W_dec");
 /// @endcode
 #ifndef HILM_IO_SAFETENSORS_HPP
@@ -50,7 +50,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace hilm::io {
+namespace hilm {
 
 /// The safetensors code of a dtype: "F32", "F16", "BF16", "I64", "U8", "BOOL", ...
 [[nodiscard]] constexpr std::string_view safetensors_dtype_name(DType t) noexcept {
@@ -332,7 +332,7 @@ class SafetensorsWriter {
                   DType as) {
     using Scalar = typename Derived::Scalar;
     static_assert(std::is_arithmetic_v<Scalar>,
-                  "hilm::io::SafetensorsWriter: the matrix scalar must be an arithmetic type");
+                  "hilm::SafetensorsWriter: the matrix scalar must be an arithmetic type");
     const std::string who =
         std::string("SafetensorsWriter: tensor ") + detail::quote_for_message(name);
     if (name.empty() || name == "__metadata__" || !detail::json_serialisable(name)) {
@@ -362,6 +362,6 @@ class SafetensorsWriter {
   std::map<std::string, std::string> metadata_;
 };
 
-}  // namespace hilm::io
+}  // namespace hilm
 
 #endif  // HILM_IO_SAFETENSORS_HPP

@@ -18,7 +18,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/metrics/hungarian.hpp>
 
-namespace hilm::metrics {
+namespace hilm {
 
 /// A contingency table between two labelings of the same samples.
 struct Contingency {
@@ -122,6 +122,6 @@ template <class DerivedA, class DerivedB>
   return (index - expected) / (maximum - expected);
 }
 
-}  // namespace hilm::metrics
+}  // namespace hilm
 
 #endif  // HILM_METRICS_CLUSTERING_HPP

@@ -15,7 +15,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::metrics {
+namespace hilm {
 
 /// Which correlation coefficient to use.
 enum class Correlation {
@@ -126,6 +126,6 @@ template <class DerivedA, class DerivedB>
   return r.cwiseMax(-1.0).cwiseMin(1.0);
 }
 
-}  // namespace hilm::metrics
+}  // namespace hilm
 
 #endif  // HILM_METRICS_CORRELATION_HPP

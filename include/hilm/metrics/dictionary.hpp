@@ -24,7 +24,7 @@
 #include <hilm/metrics/correlation.hpp>
 #include <hilm/metrics/hungarian.hpp>
 
-namespace hilm::metrics {
+namespace hilm {
 
 /// How the sign of a cosine is treated.
 enum class CosineSign {
@@ -190,6 +190,6 @@ template <class Scalar>
   return result;
 }
 
-}  // namespace hilm::metrics
+}  // namespace hilm
 
 #endif  // HILM_METRICS_DICTIONARY_HPP

@@ -7,7 +7,7 @@
 /// variables under them (Silva, Scheines, Glymour & Spirtes 2006, "Learning the structure of
 /// linear latent variable models", JMLR 7, §7).
 ///
-/// Encoding (shared with `synth::Adjacency`): `a(i, j) = 1, a(j, i) = 0` is i → j; `a(i, j) =
+/// Encoding (shared with `Adjacency`): `a(i, j) = 1, a(j, i) = 0` is i → j; `a(i, j) =
 /// a(j, i) = 1` is an undirected edge i — j (a CPDAG's reversible edge); both 0 is no edge.
 #ifndef HILM_METRICS_GRAPH_METRICS_HPP
 #define HILM_METRICS_GRAPH_METRICS_HPP
@@ -22,7 +22,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/metrics/hungarian.hpp>
 
-namespace hilm::metrics {
+namespace hilm {
 
 /// Precision, recall and F1 of a set of predicted items against true items.
 ///
@@ -248,6 +248,6 @@ template <class DerivedA, class DerivedB>
   return result;
 }
 
-}  // namespace hilm::metrics
+}  // namespace hilm
 
 #endif  // HILM_METRICS_GRAPH_METRICS_HPP

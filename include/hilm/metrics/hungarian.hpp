@@ -17,7 +17,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::metrics {
+namespace hilm {
 
 /// A solution of the linear sum assignment problem on an r × c cost matrix. Exactly
 /// min(r, c) pairs are assigned; with r > c some rows stay unassigned, with r < c some columns.
@@ -180,6 +180,6 @@ template <class Derived>
   return result;
 }
 
-}  // namespace hilm::metrics
+}  // namespace hilm
 
 #endif  // HILM_METRICS_HUNGARIAN_HPP

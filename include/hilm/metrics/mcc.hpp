@@ -17,7 +17,7 @@
 #include <hilm/metrics/correlation.hpp>
 #include <hilm/metrics/hungarian.hpp>
 
-namespace hilm::metrics {
+namespace hilm {
 
 /// Result of `mcc()`.
 struct MccResult {
@@ -71,6 +71,6 @@ template <class DerivedA, class DerivedB>
   return result;
 }
 
-}  // namespace hilm::metrics
+}  // namespace hilm
 
 #endif  // HILM_METRICS_MCC_HPP

@@ -23,7 +23,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/metrics/correlation.hpp>
 
-namespace hilm::metrics {
+namespace hilm {
 
 /// The regression used by `predictive_r2()`.
 enum class Regression {
@@ -174,6 +174,6 @@ template <class DerivedX, class DerivedY>
   return result;
 }
 
-}  // namespace hilm::metrics
+}  // namespace hilm
 
 #endif  // HILM_METRICS_R2_HPP

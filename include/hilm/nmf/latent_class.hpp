@@ -263,7 +263,7 @@ template <class Derived>
   }
   result.statistic = std::max(g2, 0.0);
   result.dof = r >= std::min(I, J) ? 0.0 : (I - r) * (J - r);
-  result.p_value = result.dof > 0 ? stats::chi2_sf(result.statistic, result.dof) : 1.0;
+  result.p_value = result.dof > 0 ? chi2_sf(result.statistic, result.dof) : 1.0;
   return result;
 }
 

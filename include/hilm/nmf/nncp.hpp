@@ -292,8 +292,8 @@ struct NonnegativeCpResult {
   best.statistic = x2;
   best.g_squared = std::max(g2, 0.0);
   best.dof = std::max(0.0, cells - 1 - parameters);
-  best.p_value = best.dof > 0 ? stats::chi2_sf(best.statistic, best.dof) : 1.0;
-  best.p_value_g = best.dof > 0 ? stats::chi2_sf(best.g_squared, best.dof) : 1.0;
+  best.p_value = best.dof > 0 ? chi2_sf(best.statistic, best.dof) : 1.0;
+  best.p_value_g = best.dof > 0 ? chi2_sf(best.g_squared, best.dof) : 1.0;
   return best;
 }
 

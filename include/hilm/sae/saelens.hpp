@@ -60,7 +60,7 @@ inline nlohmann::json parse_sae_cfg(const std::string& text, const std::string& 
 }
 
 inline nlohmann::json read_sae_cfg(const std::string& path) {
-  return parse_sae_cfg(io::detail::read_text_file(path), path);
+  return parse_sae_cfg(detail::read_text_file(path), path);
 }
 
 /// Throws io_error naming `file` and `tensor` at the first NaN/Inf of `m` (file coordinates).
@@ -89,7 +89,7 @@ inline std::string model_manifest(
   nlohmann::ordered_json entries = nlohmann::ordered_json::object();
   for (const auto& [name, bytes] : files) {
     entries[name] = {{"bytes", bytes.size()},
-                     {"sha256", io::detail::sha256_hex(bytes.data(), bytes.size())}};
+                     {"sha256", detail::sha256_hex(bytes.data(), bytes.size())}};
   }
   j["files"] = std::move(entries);
   return j.dump(2) + "\n";
@@ -105,7 +105,7 @@ inline void verify_model_manifest(
   const fs::path path = fs::path(dir) / model_manifest_name;
   std::error_code ec;
   if (!fs::exists(path, ec)) return;
-  const std::string text = io::detail::read_text_file(path.string());
+  const std::string text = detail::read_text_file(path.string());
   nlohmann::json manifest;
   try {
     manifest = nlohmann::json::parse(text);
@@ -127,7 +127,7 @@ inline void verify_model_manifest(
     }
     const auto size = it->value("bytes", std::uint64_t{0});
     const auto digest = it->value("sha256", std::string());
-    if (size != bytes.size() || digest != io::detail::sha256_hex(bytes.data(), bytes.size())) {
+    if (size != bytes.size() || digest != detail::sha256_hex(bytes.data(), bytes.size())) {
       raise<io_error>(dir, "inconsistent model directory: " + name + " does not match " +
                                model_manifest_name + advice);
     }
@@ -160,7 +160,7 @@ void check_loaded(const SaeWeights<Scalar>& w, const std::string& path) {
 
 /// Reads a whole file as bytes (regular files only; never blocks on a FIFO).
 inline std::vector<std::byte> read_file_bytes(const std::string& path) {
-  const io::detail::ReadOnlyFile file(path);
+  const detail::ReadOnlyFile file(path);
   std::vector<std::byte> bytes(static_cast<std::size_t>(file.size()));
   file.read_at(0, bytes.data(), bytes.size());
   return bytes;
@@ -197,7 +197,7 @@ void save_saelens(const SaeWeights<Scalar>& weights, const std::string& dir) {
   const char* arch = thresholded                               ? "jumprelu"
                      : w.architecture == SaeArchitecture::TopK ? "topk"
                                                                : "standard";
-  io::SafetensorsWriter writer;
+  SafetensorsWriter writer;
   const RowMatrix<Scalar> w_enc_t = w.w_enc.transpose();
   writer.add("W_enc", w_enc_t);
   writer.add_vector("b_enc", w.b_enc);
@@ -211,7 +211,7 @@ void save_saelens(const SaeWeights<Scalar>& weights, const std::string& dir) {
   cfg["d_in"] = w.d_in();
   cfg["d_sae"] = w.d_sae();
   if (w.architecture == SaeArchitecture::TopK) cfg["k"] = w.k;
-  cfg["dtype"] = std::string(io::dtype_name(io::dtype_of<Scalar>()));
+  cfg["dtype"] = std::string(dtype_name(dtype_of<Scalar>()));
   cfg["device"] = "cpu";
   cfg["apply_b_dec_to_input"] = w.apply_b_dec_to_input;
   cfg["normalize_activations"] = "none";
@@ -220,15 +220,14 @@ void save_saelens(const SaeWeights<Scalar>& weights, const std::string& dir) {
       {{"cfg.json", cfg_text}, {"sae_weights.safetensors", detail::as_view(tensors)}});
 
   auto write_into = [&](const fs::path& target) {
-    io::write_file_atomically((target / detail::model_manifest_name).string(),
-                              [&](std::ostream& out) { out << manifest; });
-    io::write_file_atomically((target / "sae_weights.safetensors").string(),
-                              [&](std::ostream& out) {
-                                out.write(reinterpret_cast<const char*>(tensors.data()),
-                                          static_cast<std::streamsize>(tensors.size()));
-                              });
-    io::write_file_atomically((target / "cfg.json").string(),
-                              [&](std::ostream& out) { out << cfg_text; });
+    write_file_atomically((target / detail::model_manifest_name).string(),
+                          [&](std::ostream& out) { out << manifest; });
+    write_file_atomically((target / "sae_weights.safetensors").string(), [&](std::ostream& out) {
+      out.write(reinterpret_cast<const char*>(tensors.data()),
+                static_cast<std::streamsize>(tensors.size()));
+    });
+    write_file_atomically((target / "cfg.json").string(),
+                          [&](std::ostream& out) { out << cfg_text; });
   };
 
   const fs::path target(dir);
@@ -279,7 +278,7 @@ template <std::floating_point Scalar = float>
   const std::string weights_path =
       (std::filesystem::path(dir) / "sae_weights.safetensors").string();
   // Each file is read once; the manifest check and the parsing see the same bytes.
-  const std::string cfg_text = io::detail::read_text_file(cfg_path);
+  const std::string cfg_text = detail::read_text_file(cfg_path);
   std::vector<std::byte> tensor_bytes = detail::read_file_bytes(weights_path);
   detail::verify_model_manifest(
       dir, {{"cfg.json", cfg_text}, {"sae_weights.safetensors", detail::as_view(tensor_bytes)}});
@@ -297,8 +296,7 @@ template <std::floating_point Scalar = float>
                                           "\" is not supported; fold the scaling into the "
                                           "weights and save with \"none\"");
   }
-  const io::SafetensorsFile file =
-      io::SafetensorsFile::parse(std::move(tensor_bytes), weights_path);
+  const SafetensorsFile file = SafetensorsFile::parse(std::move(tensor_bytes), weights_path);
   SaeWeights<Scalar> w;
   w.architecture = *arch;
   const RowMatrix<Scalar> w_enc_file = file.matrix<Scalar>("W_enc");
@@ -342,7 +340,7 @@ template <std::floating_point Scalar = float>
 [[nodiscard]] SaeWeights<Scalar> load_sparsify(const std::string& dir) {
   const std::string cfg_path = (std::filesystem::path(dir) / "cfg.json").string();
   const std::string weights_path = (std::filesystem::path(dir) / "sae.safetensors").string();
-  const std::string cfg_text = io::detail::read_text_file(cfg_path);
+  const std::string cfg_text = detail::read_text_file(cfg_path);
   std::vector<std::byte> tensor_bytes = detail::read_file_bytes(weights_path);
   detail::verify_model_manifest(
       dir, {{"cfg.json", cfg_text}, {"sae.safetensors", detail::as_view(tensor_bytes)}});
@@ -351,8 +349,7 @@ template <std::floating_point Scalar = float>
       detail::cfg_value<bool>(cfg, "transcode", cfg_path, false)) {
     detail::raise<io_error>(cfg_path, "skip connections and transcoders are not supported");
   }
-  const io::SafetensorsFile file =
-      io::SafetensorsFile::parse(std::move(tensor_bytes), weights_path);
+  const SafetensorsFile file = SafetensorsFile::parse(std::move(tensor_bytes), weights_path);
   SaeWeights<Scalar> w;
   w.architecture = SaeArchitecture::TopK;
   w.k = detail::cfg_value<Index>(cfg, "k", cfg_path, 0, true);

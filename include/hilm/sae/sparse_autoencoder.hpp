@@ -308,7 +308,7 @@ class SparseAutoencoder {
   /// firing counters, history) to `path`, atomically.
   /// @throws io_error if the file cannot be written.
   void save_checkpoint(const std::string& path) const {
-    io::write_file_atomically(path, [&](std::ostream& out) {
+    write_file_atomically(path, [&](std::ostream& out) {
       detail::BinaryWriter w(out);
       out.write(checkpoint_magic, sizeof(checkpoint_magic));
       w.value<std::uint32_t>(1);
@@ -361,7 +361,7 @@ class SparseAutoencoder {
   /// batch size, seed, shuffling and Matryoshka prefixes.
   /// @throws io_error if the file cannot be read, is not a checkpoint, or does not match.
   void load_checkpoint(const std::string& path) {
-    { const io::detail::ReadOnlyFile regular(path); }  // refuses FIFOs and devices, never blocks
+    { const detail::ReadOnlyFile regular(path); }  // refuses FIFOs and devices, never blocks
     std::ifstream in(path, std::ios::binary);
     if (!in) detail::raise<io_error>(path, "cannot open checkpoint");
     detail::BinaryReader r(in, path);

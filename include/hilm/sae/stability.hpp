@@ -79,7 +79,7 @@ template <class Scalar = float, ActivationSource Source>
     for (Index b = a + 1; b < r; ++b) {
       const Matrix<double> cosine =
           unit[static_cast<std::size_t>(a)] * unit[static_cast<std::size_t>(b)].transpose();
-      const auto match = metrics::linear_sum_assignment(cosine, true);
+      const auto match = linear_sum_assignment(cosine, true);
       double total = 0;
       for (Index j = 0; j < m; ++j) {
         const Index k = match.col_of_row(j);

@@ -33,7 +33,7 @@ struct NpyFileSourceOptions {
   bool check_finite = false;
   /// float64 → float32 narrowing policy (see `hilm/io/dtype.hpp`); other conversions are exact or
   /// an error.
-  io::Conversion conversion = io::Conversion::RoundFloats;
+  Conversion conversion = Conversion::RoundFloats;
   /// Give consumed pages of a (memory-mapped) C-order file back to the kernel
   /// (`madvise(MADV_DONTNEED)`) so that resident memory stays bounded by the batch. Turn off only
   /// to keep a small file resident across passes. Fortran-order files are never mapped.
@@ -44,7 +44,7 @@ struct NpyFileSourceOptions {
 /// `hilm/concepts/activation_source.hpp` for the contract).
 ///
 /// The file must hold a 2-d array (`n × d`, rows are samples) or a 1-d array (read as `n × 1`) of
-/// any dtype `hilm::io::read_npy` accepts; rows are converted to `Scalar` on the fly, into the
+/// any dtype `hilm::read_npy` accepts; rows are converted to `Scalar` on the fly, into the
 /// caller's buffer, under the exact-or-error conversion policy (e.g. a float64 file can feed a
 /// `float` source; an int64 above 2^53 cannot feed a `double` one).
 ///
@@ -80,15 +80,15 @@ class NpyFileSource {
   ///         dtype, an array with 0 or ≥ 3 axes, or a failed `mmap`.
   explicit NpyFileSource(const std::string& path, NpyFileSourceOptions options = {})
       : path_(path), options_(options) {
-    io::detail::ReadOnlyFile file(path);
-    header_ = io::detail::read_npy_header(file, path);
+    detail::ReadOnlyFile file(path);
+    header_ = detail::read_npy_header(file, path);
     if (header_.shape.empty()) {
       hilm::detail::raise<io_error>(path, "expected a 1-d or 2-d array, got a 0-d (scalar) array");
     }
-    const auto [rows, cols] = io::detail::npy_matrix_shape(header_, path);
+    const auto [rows, cols] = detail::npy_matrix_shape(header_, path);
     rows_ = rows;
     cols_ = cols;
-    item_ = io::dtype_size(header_.dtype);
+    item_ = dtype_size(header_.dtype);
     gather_ = header_.fortran_order && rows_ > 1 && cols_ > 1;
     if (gather_) {
       file_ = std::move(file);  // column runs are read with pread
@@ -135,7 +135,7 @@ class NpyFileSource {
   [[nodiscard]] Index position() const noexcept { return pos_; }
 
   /// The file's header (dtype, order, byte order, shape, version).
-  [[nodiscard]] const io::NpyHeader& header() const noexcept { return header_; }
+  [[nodiscard]] const NpyHeader& header() const noexcept { return header_; }
 
   /// The file name given to the constructor.
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
@@ -202,7 +202,7 @@ class NpyFileSource {
 
  private:
   void convert(const std::byte* src, Index count, Scalar* dst, Index offset) const {
-    io::detail::npy_convert<Scalar>(src, header_, count, dst, path_, offset, options_.conversion);
+    detail::npy_convert<Scalar>(src, header_, count, dst, path_, offset, options_.conversion);
   }
 
   void check_finite(const Eigen::Ref<RowMatrix<Scalar>>& out, Index n) const {
@@ -268,7 +268,7 @@ class NpyFileSource {
 
   std::string path_;
   NpyFileSourceOptions options_;
-  io::NpyHeader header_;
+  NpyHeader header_;
   Index rows_ = 0;
   Index cols_ = 0;
   std::size_t item_ = 1;
@@ -278,7 +278,7 @@ class NpyFileSource {
   std::size_t length_ = 0;
   Index pos_ = 0;
   std::uint64_t released_ = 0;
-  io::detail::ReadOnlyFile file_;  // open only for Fortran order
+  detail::ReadOnlyFile file_;  // open only for Fortran order
   std::vector<Scalar> column_;
   std::vector<std::byte> staging_;
 };

@@ -20,7 +20,7 @@
 #include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::stats {
+namespace hilm {
 
 /// One query X_x ⫫ X_y | X_z.
 struct CiQuery {
@@ -113,6 +113,6 @@ template <CiTest Test>
   return out;
 }
 
-}  // namespace hilm::stats
+}  // namespace hilm
 
 #endif  // HILM_STATS_CI_CACHE_HPP

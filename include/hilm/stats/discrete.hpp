@@ -43,7 +43,7 @@
 #include <hilm/stats/detail/indices.hpp>
 #include <hilm/stats/distributions.hpp>
 
-namespace hilm::stats {
+namespace hilm {
 
 /// Which statistic a discrete test computes.
 enum class DiscreteStatistic {
@@ -274,6 +274,6 @@ template <class Derived>
   return DiscreteCiTest(data, {.statistic = DiscreteStatistic::GSquare, .dof = dof});
 }
 
-}  // namespace hilm::stats
+}  // namespace hilm
 
 #endif  // HILM_STATS_DISCRETE_HPP

@@ -28,7 +28,7 @@
 
 #include <hilm/core/error.hpp>
 
-namespace hilm::stats {
+namespace hilm {
 
 namespace detail {
 
@@ -260,6 +260,6 @@ inline void check_shape(double a, const char* function) {
   return std::erfc(std::abs(z) / std::numbers::sqrt2);
 }
 
-}  // namespace hilm::stats
+}  // namespace hilm
 
 #endif  // HILM_STATS_DISTRIBUTIONS_HPP

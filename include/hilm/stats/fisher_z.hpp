@@ -41,7 +41,7 @@
 #include <hilm/stats/detail/indices.hpp>
 #include <hilm/stats/distributions.hpp>
 
-namespace hilm::stats {
+namespace hilm {
 
 /// Pearson correlation matrix of the columns of `data` (numpy's `corrcoef(data.T)`), in double
 /// precision whatever the input scalar.
@@ -170,7 +170,7 @@ double partial_correlation_impl(const Eigen::Ref<const Matrix<double>>& corr, In
 /// O(|S|³ + |S|²) and allocates nothing for |S| ≤ 16. `test` is const and thread-safe.
 ///
 /// @code
-/// hilm::stats::FisherZTest fz(data);            // data: n × p
+/// hilm::FisherZTest fz(data);            // data: n × p
 /// std::array<hilm::Index, 1> s{2};
 /// hilm::CiResult r = fz.test(0, 3, s);           // X0 ⫫ X3 | X2 ?
 /// @endcode
@@ -228,6 +228,6 @@ template <class Derived>
   return FisherZTest(data).test(x, y, z);
 }
 
-}  // namespace hilm::stats
+}  // namespace hilm
 
 #endif  // HILM_STATS_FISHER_Z_HPP

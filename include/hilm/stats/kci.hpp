@@ -59,7 +59,7 @@
 #include <hilm/stats/detail/top_eigenpairs.hpp>
 #include <hilm/stats/distributions.hpp>
 
-namespace hilm::stats {
+namespace hilm {
 
 /// Kernel family of one variable group.
 enum class KernelKind {
@@ -630,6 +630,6 @@ class KciTest {
   KciOptions options_;
 };
 
-}  // namespace hilm::stats
+}  // namespace hilm
 
 #endif  // HILM_STATS_KCI_HPP

@@ -31,7 +31,7 @@
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/rank_test.hpp>
 
-namespace hilm::stats {
+namespace hilm {
 
 /// Options of `NonnegativeRankTest` (the EM settings of each latent class fit).
 struct NonnegativeRankOptions {
@@ -96,7 +96,7 @@ template <class Derived>
 /// tested by `nonnegative_rank_table_test`.
 ///
 /// @code
-/// hilm::stats::NonnegativeRankTest t(data);           // n × k integer-valued
+/// hilm::NonnegativeRankTest t(data);           // n × k integer-valued
 /// std::array<hilm::Index, 1> a{0};
 /// std::array<hilm::Index, 2> b{1, 2};
 /// hilm::Index nn_rank = t.test(a, b).estimated_rank(0.05);
@@ -183,6 +183,6 @@ class NonnegativeRankTest {
   NonnegativeRankOptions options_;
 };
 
-}  // namespace hilm::stats
+}  // namespace hilm
 
 #endif  // HILM_STATS_NONNEGATIVE_RANK_HPP

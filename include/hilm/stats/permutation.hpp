@@ -27,7 +27,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/stats/detail/indices.hpp>
 
-namespace hilm::stats {
+namespace hilm {
 
 /// Options of the permutation tests.
 struct PermutationOptions {
@@ -139,6 +139,6 @@ class PermutationCiTest {
   return den > 0 ? std::abs(a.dot(b)) / den : 0.0;
 }
 
-}  // namespace hilm::stats
+}  // namespace hilm
 
 #endif  // HILM_STATS_PERMUTATION_HPP

@@ -38,7 +38,7 @@
 #include <hilm/stats/distributions.hpp>
 #include <hilm/stats/fisher_z.hpp>
 
-namespace hilm::stats {
+namespace hilm {
 
 /// The test of one hypothesis rank ≤ r.
 struct RankHypothesis {
@@ -132,7 +132,7 @@ struct RankTestResult {
 /// CCA rank test over one continuous data set (correlation matrix computed once).
 ///
 /// @code
-/// hilm::stats::CcaRankTest t(data);                   // n × k
+/// hilm::CcaRankTest t(data);                   // n × k
 /// std::array<hilm::Index, 2> a{0, 1}, b{2, 3, 4};
 /// auto res = t.test(a, b);
 /// hilm::Index rank = res.estimated_rank(0.05);
@@ -246,6 +246,6 @@ class DiscreteRankTest {
   DiscreteData data_;
 };
 
-}  // namespace hilm::stats
+}  // namespace hilm
 
 #endif  // HILM_STATS_RANK_TEST_HPP

@@ -4,10 +4,10 @@
 /// to a batch of codes. Steering inputs with these edits is `hilm/steer/steer.hpp`.
 ///
 /// ```cpp
-/// std::vector<hilm::steer::Edit> edits = {
-///     {.latent = 12, .mode = hilm::steer::EditMode::Ablate},
-///     {.latent = 40, .mode = hilm::steer::EditMode::Scale, .value = 2.0}};
-/// hilm::steer::apply_edits(z, edits);   // z: n × m codes, edited in place
+/// std::vector<hilm::Edit> edits = {
+///     {.latent = 12, .mode = hilm::EditMode::Ablate},
+///     {.latent = 40, .mode = hilm::EditMode::Scale, .value = 2.0}};
+/// hilm::apply_edits(z, edits);   // z: n × m codes, edited in place
 /// ```
 #ifndef HILM_STEER_EDIT_HPP
 #define HILM_STEER_EDIT_HPP
@@ -25,7 +25,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::steer {
+namespace hilm {
 
 /// What an edit does to the code `z_j` of its latent j, in every row.
 enum class EditMode {
@@ -133,6 +133,6 @@ void apply_edits(Eigen::MatrixBase<Derived>& z, std::span<const Edit> edits) {
   }
 }
 
-}  // namespace hilm::steer
+}  // namespace hilm
 
 #endif  // HILM_STEER_EDIT_HPP

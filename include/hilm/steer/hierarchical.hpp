@@ -13,9 +13,9 @@
 /// found between two levels of SAE codes (`hilm concepts`).
 ///
 /// ```cpp
-/// hilm::steer::ConceptLinks links{{{0, 3, 5}, {5, 9}}};        // u0 ← {0,3,5}, u1 ← {5,9}
-/// auto down = hilm::steer::intervene_upper(w, x, links, {.latent = 0, .mode = EditMode::Ablate});
-/// auto up = hilm::steer::intervene_lower(w, x, links,         // edit 5, hold 0, 3 and 9
+/// hilm::ConceptLinks links{{{0, 3, 5}, {5, 9}}};        // u0 ← {0,3,5}, u1 ← {5,9}
+/// auto down = hilm::intervene_upper(w, x, links, {.latent = 0, .mode = EditMode::Ablate});
+/// auto up = hilm::intervene_lower(w, x, links,         // edit 5, hold 0, 3 and 9
 ///                                        {.latent = 5, .mode = EditMode::Scale, .value = 2});
 /// ```
 #ifndef HILM_STEER_HIERARCHICAL_HPP
@@ -34,7 +34,7 @@
 #include <hilm/steer/edit.hpp>
 #include <hilm/steer/steer.hpp>
 
-namespace hilm::steer {
+namespace hilm {
 
 /// Links between two levels of concepts: `parents_of_upper[u]` lists the lower-level latents
 /// (0-based columns of the lower level's codes, i.e. SAE latents) that upper concept u depends on.
@@ -170,6 +170,6 @@ template <class Scalar, class Derived>
   return intervene(weights, x, std::span<const Edit>(&edit, 1), with_hold);
 }
 
-}  // namespace hilm::steer
+}  // namespace hilm
 
 #endif  // HILM_STEER_HIERARCHICAL_HPP

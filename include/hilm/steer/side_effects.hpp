@@ -30,7 +30,7 @@
 #include <hilm/sae/weights.hpp>
 #include <hilm/steer/edit.hpp>
 
-namespace hilm::steer {
+namespace hilm {
 
 /// Side effects on one latent j. Means are over the rows of the data.
 struct SideEffectRow {
@@ -371,6 +371,6 @@ inline std::vector<Index> shown_rows(const SideEffectReport& report, Index max_r
   return out;
 }
 
-}  // namespace hilm::steer
+}  // namespace hilm
 
 #endif  // HILM_STEER_SIDE_EFFECTS_HPP

@@ -13,8 +13,8 @@
 ///
 /// ```cpp
 /// hilm::SaeWeights<float> w = hilm::load_sae<float>("my_sae");   // or sae.weights()
-/// auto result = hilm::steer::intervene(w, x, {{.latent = 7, .mode =
-/// hilm::steer::EditMode::Ablate}}); hilm::RowMatrix<float> x2 = result.x; // n × d, latent 7
+/// auto result = hilm::intervene(w, x, {{.latent = 7, .mode =
+/// hilm::EditMode::Ablate}}); hilm::RowMatrix<float> x2 = result.x; // n × d, latent 7
 /// removed
 /// ```
 ///
@@ -40,7 +40,7 @@
 #include <hilm/sae/weights.hpp>
 #include <hilm/steer/edit.hpp>
 
-namespace hilm::steer {
+namespace hilm {
 
 /// Options of `intervene`. Aggregate: `SteerOptions{.preserve_error = false}`.
 struct SteerOptions {
@@ -303,6 +303,6 @@ template <SaeModel Model, class Derived>
   return intervene(model.weights(), x, edits, options);
 }
 
-}  // namespace hilm::steer
+}  // namespace hilm
 
 #endif  // HILM_STEER_STEER_HPP

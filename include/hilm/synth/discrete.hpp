@@ -30,7 +30,7 @@
 #include <hilm/synth/graph.hpp>
 #include <hilm/synth/mlp.hpp>
 
-namespace hilm::synth {
+namespace hilm {
 
 namespace detail {
 
@@ -532,6 +532,6 @@ template <class Scalar = double>
   return data;
 }
 
-}  // namespace hilm::synth
+}  // namespace hilm
 
 #endif  // HILM_SYNTH_DISCRETE_HPP

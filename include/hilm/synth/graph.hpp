@@ -21,7 +21,7 @@
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::synth {
+namespace hilm {
 
 /// Adjacency matrix with the encoding used by every graph metric: `a(i, j) = 1` and `a(j, i) = 0`
 /// means i → j; `a(i, j) = a(j, i) = 1` means an undirected edge i — j (as in a CPDAG); both 0
@@ -321,6 +321,6 @@ struct RandomDagOptions {
   return g;
 }
 
-}  // namespace hilm::synth
+}  // namespace hilm
 
 #endif  // HILM_SYNTH_GRAPH_HPP

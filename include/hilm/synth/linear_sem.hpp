@@ -23,7 +23,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/synth/graph.hpp>
 
-namespace hilm::synth {
+namespace hilm {
 
 /// Distribution of the exogenous noise of each node (all scaled to variance noise_scale²).
 enum class NoiseDistribution {
@@ -174,6 +174,6 @@ template <class Scalar = double>
   return linear_sem<Scalar>(random_hierarchy(g), sem);
 }
 
-}  // namespace hilm::synth
+}  // namespace hilm
 
 #endif  // HILM_SYNTH_LINEAR_SEM_HPP

@@ -22,7 +22,7 @@
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::synth {
+namespace hilm {
 
 /// A leaky-ReLU MLP `z ↦ L_k(σ(L_{k−1}(… σ(L_1 z))))`: the activation σ follows every layer except
 /// the last, so the output is not confined to a cone.
@@ -107,6 +107,6 @@ struct InjectiveMlp {
   return mlp;
 }
 
-}  // namespace hilm::synth
+}  // namespace hilm
 
 #endif  // HILM_SYNTH_MLP_HPP

@@ -24,7 +24,7 @@
 #include <hilm/synth/mlp.hpp>
 #include <hilm/synth/sparse_linear.hpp>
 
-namespace hilm::synth {
+namespace hilm {
 
 /// How a higher-level concept is computed from its parents' activity (a parent is active when
 /// its value is non-zero).
@@ -341,6 +341,6 @@ template <class Scalar = double>
   return data;
 }
 
-}  // namespace hilm::synth
+}  // namespace hilm
 
 #endif  // HILM_SYNTH_SELECTION_HIERARCHY_HPP

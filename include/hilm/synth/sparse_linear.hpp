@@ -27,7 +27,7 @@
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::synth {
+namespace hilm {
 
 /// Options of `sparse_linear()`. Aggregate: use designated initialisers,
 /// e.g. `SparseLinearOptions{.samples = 1000, .active = 2, .seed = 7}`.
@@ -228,6 +228,6 @@ template <class Scalar = double>
   return data;
 }
 
-}  // namespace hilm::synth
+}  // namespace hilm
 
 #endif  // HILM_SYNTH_SPARSE_LINEAR_HPP

@@ -30,7 +30,6 @@ namespace hilm::detail {
 
 using PcTriple = std::array<Index, 3>;
 using PcKite = std::array<Index, 4>;
-using graph::Graph;
 
 // causal-learn's find_adj(): (a, b) with a tail at b, then (a, b) with an arrowhead at b.
 inline std::vector<std::pair<Index, Index>> cl_adjacencies(const Graph& g) {
@@ -170,19 +169,18 @@ inline bool cl_orient_acyclic(Graph& g, ClAncestry& anc, Index from, Index to) {
 }
 
 // The knowledge forbids the collider x → y ← z.
-inline bool cl_collider_blocked(const graph::BackgroundKnowledge* bk, Index x, Index y, Index z) {
+inline bool cl_collider_blocked(const BackgroundKnowledge* bk, Index x, Index y, Index z) {
   return bk != nullptr && (bk->is_forbidden(x, y) || bk->is_forbidden(z, y) ||
                            bk->is_required(y, x) || bk->is_required(y, z));
 }
 
 // The knowledge forbids orienting from → to.
-inline bool cl_orientation_blocked(const graph::BackgroundKnowledge* bk, Index from, Index to) {
+inline bool cl_orientation_blocked(const BackgroundKnowledge* bk, Index from, Index to) {
   return bk != nullptr && (bk->is_forbidden(from, to) || bk->is_required(to, from));
 }
 
 // orient_by_background_knowledge(): each undirected edge i – j (i < j) in turn.
-inline void cl_orient_by_knowledge(Graph& g, ClAncestry& anc,
-                                   const graph::BackgroundKnowledge& bk) {
+inline void cl_orient_by_knowledge(Graph& g, ClAncestry& anc, const BackgroundKnowledge& bk) {
   for (Index i = 0; i < g.size(); ++i) {
     for (Index j = i + 1; j < g.size(); ++j) {
       if (!g.is_undirected(i, j)) continue;
@@ -264,7 +262,7 @@ inline void cl_apply_collider(Graph& g, ClAncestry& anc, int priority, Index x, 
 // Applies sorted candidate colliders (priorities 3 and 4, and definite_maxp).
 inline void cl_apply_ranked(Graph& g, ClAncestry& anc,
                             std::vector<std::pair<PcTriple, double>>& ranked, int priority,
-                            const graph::BackgroundKnowledge* bk,
+                            const BackgroundKnowledge* bk,
                             std::vector<PcTriple>* applied = nullptr) {
   if (priority == 3) {
     std::stable_sort(ranked.begin(), ranked.end(),
@@ -286,7 +284,7 @@ inline void cl_apply_ranked(Graph& g, ClAncestry& anc,
 
 // UCSepset.uc_sepset: colliders where y is in no separating set of (x, z).
 template <class InSepset>
-void cl_uc_sepset(Graph& g, ClAncestry& anc, int priority, const graph::BackgroundKnowledge* bk,
+void cl_uc_sepset(Graph& g, ClAncestry& anc, int priority, const BackgroundKnowledge* bk,
                   InSepset in_sepset, const ClPValue& p) {
   std::vector<PcTriple> candidates;
   for (const auto& t : cl_unshielded_triples(g)) {
@@ -311,7 +309,7 @@ void cl_uc_sepset(Graph& g, ClAncestry& anc, int priority, const graph::Backgrou
 // UCSepset.maxp: a collider when the largest p-value over sets without y beats the largest over
 // sets with y. (causal-learn's priority-1 branch of maxp never orients anything because of a
 // swapped None test; hilm applies priority 1 as uc_sepset does.)
-inline void cl_maxp(Graph& g, ClAncestry& anc, int priority, const graph::BackgroundKnowledge* bk,
+inline void cl_maxp(Graph& g, ClAncestry& anc, int priority, const BackgroundKnowledge* bk,
                     const ClPValue& p) {
   std::vector<std::pair<PcTriple, double>> ranked;
   std::vector<std::vector<Index>> with_mid, without_mid;
@@ -335,7 +333,7 @@ inline void cl_maxp(Graph& g, ClAncestry& anc, int priority, const graph::Backgr
 // UCSepset.definite_maxp: colliders and non-colliders decided only when every conditioning set
 // agrees; fills the definite (non-)collider lists used by definite_meek.
 inline void cl_definite_maxp(Graph& g, ClAncestry& anc, double alpha, int priority,
-                             const graph::BackgroundKnowledge* bk, const ClPValue& p,
+                             const BackgroundKnowledge* bk, const ClPValue& p,
                              std::vector<PcTriple>& definite_uc,
                              std::vector<PcTriple>& definite_non_uc) {
   std::vector<std::pair<PcTriple, double>> ranked;
@@ -379,7 +377,7 @@ inline void cl_definite_maxp(Graph& g, ClAncestry& anc, double alpha, int priori
 
 // Meek.meek: rules 1-3 over the triples, triangles and kites of the graph as it enters; each
 // orientation is skipped when the ancestor matrix says it would close a cycle.
-inline void cl_meek(Graph& g, ClAncestry& anc, const graph::BackgroundKnowledge* bk) {
+inline void cl_meek(Graph& g, ClAncestry& anc, const BackgroundKnowledge* bk) {
   const auto ut = cl_unshielded_triples(g);
   const auto tri = cl_triangles(g);
   const auto kites = cl_kites(g, tri);
@@ -407,7 +405,7 @@ inline void cl_meek(Graph& g, ClAncestry& anc, const graph::BackgroundKnowledge*
 
 // Meek.definite_meek: rule 1 over definite non-colliders, rule 2, rule 3 over definite kites,
 // with the same cycle guard.
-inline void cl_definite_meek(Graph& g, ClAncestry& anc, const graph::BackgroundKnowledge* bk,
+inline void cl_definite_meek(Graph& g, ClAncestry& anc, const BackgroundKnowledge* bk,
                              const std::vector<PcTriple>& definite_uc,
                              const std::vector<PcTriple>& definite_non_uc) {
   const auto tri = cl_triangles(g);

@@ -17,7 +17,7 @@
 
 #include <hilm/core/types.hpp>
 
-namespace hilm::hierarchy::detail {
+namespace hilm::detail {
 
 /// Codes 0 … levels−1 of one column.
 struct ColumnCodes {
@@ -156,6 +156,6 @@ class CellFitter {
   std::vector<double> count_, sum_, sumsq_;
 };
 
-}  // namespace hilm::hierarchy::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_HIERARCHY_DETAIL_CONCEPT_CELLS_HPP

@@ -7,7 +7,7 @@
 
 #include <hilm/core/types.hpp>
 
-namespace hilm::hierarchy::detail {
+namespace hilm::detail {
 
 /// Calls `visit(const std::vector<Index>& subset)` for every subset of {0, …, m−1} of size
 /// exactly `size`, in lexicographic order (deterministic). Size 0 visits the empty set once.
@@ -39,6 +39,6 @@ inline double binomial(Index m, Index s) {
   return value;
 }
 
-}  // namespace hilm::hierarchy::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_HIERARCHY_DETAIL_CONCEPT_SUBSETS_HPP

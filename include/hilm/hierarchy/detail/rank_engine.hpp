@@ -32,7 +32,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/graph/graph.hpp>
 
-namespace hilm::hierarchy::detail {
+namespace hilm::detail {
 
 // One member of the active set.
 struct ActiveItem {
@@ -140,7 +140,7 @@ struct EngineSettings {
 
 // Output of the engine.
 struct EngineOutput {
-  graph::Graph graph;
+  Graph graph;
   std::vector<CoverRecord> covers;
   Index rank_tests = 0;
   FitStatus status = FitStatus::NotRun;
@@ -154,7 +154,7 @@ class RankEngine {
   RankEngine(Index p, RankFn rank, DimFn dimension, EngineSettings settings,
              std::vector<std::string> names)
       : p_(p), rank_(std::move(rank)), dim_(std::move(dimension)), s_(std::move(settings)) {
-    out_.graph = names.empty() ? graph::Graph(p) : graph::Graph(names);
+    out_.graph = names.empty() ? Graph(p) : Graph(names);
     for (Index v = 0; v < p; ++v) {
       items_.push_back(ActiveItem{{v}, {v}, dim_(v), 0});
     }
@@ -526,7 +526,7 @@ class RankEngine {
       for (Index n : cover.nodes) {
         id[static_cast<std::size_t>(n)] = next++;
         level[static_cast<std::size_t>(n)] = lv + 1;
-        graph::Node node;
+        Node node;
         // append() rather than operator+: g++ 12 at -O3 raises a false -Wrestrict on the latter.
         node.name = "L";
         node.name.append(std::to_string(++latent_number));
@@ -542,12 +542,12 @@ class RankEngine {
       for (Index& n : cover.nodes) n = id[static_cast<std::size_t>(n)];
       for (Index& c : cover.children) c = id[static_cast<std::size_t>(c)];
       for (Index n : cover.nodes)
-        for (Index c : cover.children) out_.graph.add_edge(n, c, graph::Mark::Directed);
+        for (Index c : cover.children) out_.graph.add_edge(n, c, Mark::Directed);
       live.push_back(std::move(cover));
     }
     for (const auto& [a, b] : pairs_) {
       out_.graph.add_edge(id[static_cast<std::size_t>(a)], id[static_cast<std::size_t>(b)],
-                          graph::Mark::Undirected);
+                          Mark::Undirected);
     }
     out_.covers = std::move(live);
   }
@@ -564,6 +564,6 @@ class RankEngine {
   mutable std::atomic<Index> tests_{0};
 };
 
-}  // namespace hilm::hierarchy::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_HIERARCHY_DETAIL_RANK_ENGINE_HPP

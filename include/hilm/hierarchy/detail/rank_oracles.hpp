@@ -18,7 +18,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::hierarchy::detail {
+namespace hilm::detail {
 
 // Column blocks of a code matrix: variable v owns columns offset[v] … offset[v] + dim[v] − 1.
 struct CodeBlocks {
@@ -96,6 +96,6 @@ struct CodeBlocks {
   return svd.singularValues();
 }
 
-}  // namespace hilm::hierarchy::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_HIERARCHY_DETAIL_RANK_ORACLES_HPP

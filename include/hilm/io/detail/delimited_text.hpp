@@ -15,7 +15,7 @@
 
 #include <hilm/core/error.hpp>
 
-namespace hilm::io::detail {
+namespace hilm::detail {
 
 /// Whitespace mode: fields are separated by runs of spaces and tabs.
 inline constexpr char whitespace_delimiter = ' ';
@@ -234,6 +234,6 @@ enum class CellKind {
   return ec == std::errc() ? CellKind::Number : CellKind::Text;
 }
 
-}  // namespace hilm::io::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_IO_DETAIL_DELIMITED_TEXT_HPP

@@ -16,7 +16,7 @@
 
 #include <hilm/core/error.hpp>
 
-namespace hilm::io::detail {
+namespace hilm::detail {
 
 /// An open regular file (read-only), closed on destruction. Move-only.
 class ReadOnlyFile {
@@ -114,6 +114,6 @@ class ReadOnlyFile {
   return text;
 }
 
-}  // namespace hilm::io::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_IO_DETAIL_NPY_FILE_HPP

@@ -23,7 +23,7 @@
 #include <hilm/core/types.hpp>
 #include <hilm/io/dtype.hpp>
 
-namespace hilm::io::detail {
+namespace hilm::detail {
 
 /// The six magic bytes every `.npy` file starts with.
 inline constexpr std::string_view npy_magic{"\x93NUMPY", 6};
@@ -330,7 +330,7 @@ struct NpyDescr {
       break;
     case DType::BFloat16:
       hilm::detail::raise<invalid_argument>(
-          "hilm::io::make_npy_header: dtype bfloat16 has no .npy (numpy) representation");
+          "hilm::make_npy_header: dtype bfloat16 has no .npy (numpy) representation");
   }
   return std::string(big_endian ? ">" : "<") + kind + std::to_string(dtype_size(dtype));
 }
@@ -352,6 +352,6 @@ inline void append_le(std::string& out, std::uint64_t value, int n) {
   for (int i = 0; i < n; ++i) out += static_cast<char>((value >> (8 * i)) & 0xFFu);
 }
 
-}  // namespace hilm::io::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_IO_DETAIL_NPY_HEADER_HPP

@@ -34,7 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace hilm::io::detail {
+namespace hilm::detail {
 
 /// Largest header the reference implementation accepts (`MAX_HEADER_SIZE` in tensor.rs); a
 /// larger length is almost certainly a corrupted file, and refusing it bounds memory use.
@@ -314,7 +314,7 @@ template <class Info>
 template <class Scalar>
 [[nodiscard]] bool encode_safetensors_element(Scalar v, DType as, std::byte* dst) noexcept {
   static_assert(std::endian::native == std::endian::little,
-                "hilm::io safetensors writer supports little-endian hosts only");
+                "hilm safetensors writer supports little-endian hosts only");
   if constexpr (std::same_as<Scalar, bool>) {
     return encode_safetensors_element(static_cast<std::uint8_t>(v), as, dst);
   } else {
@@ -405,6 +405,6 @@ template <class Scalar>
   }
 }
 
-}  // namespace hilm::io::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_IO_DETAIL_SAFETENSORS_FORMAT_HPP

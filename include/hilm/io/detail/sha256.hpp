@@ -13,7 +13,7 @@
 
 #include <hilm/io/detail/npy_file.hpp>
 
-namespace hilm::io::detail {
+namespace hilm::detail {
 
 /// Incremental SHA-256: `update` any number of times, then `hex_digest` once.
 class Sha256 {
@@ -138,6 +138,6 @@ class Sha256 {
   return h.hex_digest();
 }
 
-}  // namespace hilm::io::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_IO_DETAIL_SHA256_HPP

@@ -26,7 +26,7 @@
 
 #include <hilm/core/types.hpp>
 
-namespace hilm::stats::detail {
+namespace hilm::detail {
 
 /// Subtracts the column means: the factor of H K H (H = I − 11ᵀ/n) from a factor of K.
 inline void center_factor(Matrix<double>& l) {
@@ -126,6 +126,6 @@ inline HadamardMoments hadamard_moments(const Matrix<double>& fx, const Matrix<d
   return out;
 }
 
-}  // namespace hilm::stats::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_STATS_DETAIL_KCI_FACTORED_HPP

@@ -19,7 +19,7 @@
 
 #include <hilm/core/types.hpp>
 
-namespace hilm::stats::detail {
+namespace hilm::detail {
 
 /// Outcome of `pivoted_cholesky`.
 struct PivotedCholesky {
@@ -64,6 +64,6 @@ template <class ColumnFn>
   return out;
 }
 
-}  // namespace hilm::stats::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_STATS_DETAIL_PIVOTED_CHOLESKY_HPP

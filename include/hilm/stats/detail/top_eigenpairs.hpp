@@ -22,7 +22,7 @@
 
 #include <hilm/core/types.hpp>
 
-namespace hilm::stats::detail {
+namespace hilm::detail {
 
 /// Selected eigenpairs: `values` in decreasing order, `vectors` n × k orthonormal columns.
 struct Eigenpairs {
@@ -138,6 +138,6 @@ inline Eigenpairs top_eigenpairs(const Matrix<double>& a, double relative) {
   return out;
 }
 
-}  // namespace hilm::stats::detail
+}  // namespace hilm::detail
 
 #endif  // HILM_STATS_DETAIL_TOP_EIGENPAIRS_HPP
