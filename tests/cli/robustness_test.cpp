@@ -29,7 +29,7 @@ using hilm::test::run_hilm;
 
 namespace {
 
-const std::string sae_data = HILM_TEST_DATA_DIR "/sae";
+const std::string sae_fixtures = HILM_TEST_DATA_DIR "/sae";
 
 bool mentions(const CliRun& run, const std::string& what) {
   return run.err.find(what) != std::string::npos;
@@ -44,8 +44,8 @@ RowMatrix<double> grid_data(Index n, Index d) {
   return x;
 }
 
-std::string write_csv(const hilm::test::TempDir& dir, const std::string& name,
-                      const RowMatrix<double>& x) {
+std::string write_exact_csv(const hilm::test::TempDir& dir, const std::string& name,
+                            const RowMatrix<double>& x) {
   const std::string path = dir.file(name);
   std::ofstream out(path);
   out << std::setprecision(17);  // round-trips doubles exactly
@@ -59,7 +59,7 @@ std::string write_csv(const hilm::test::TempDir& dir, const std::string& name,
 // A copy of the Python-written SAELens TopK fixture (16 → 40, k 5) that a test may modify.
 std::string copy_model(const hilm::test::TempDir& dir, const std::string& name) {
   const std::string to = dir.file(name);
-  fs::copy(sae_data + "/saelens_topk", to, fs::copy_options::recursive);
+  fs::copy(sae_fixtures + "/saelens_topk", to, fs::copy_options::recursive);
   return to;
 }
 
@@ -84,14 +84,14 @@ TEST_CASE("cli robustness: a FIFO as input is refused at once, never read", "[cl
   const std::string fifo_npy = dir.file("fifo.npy");
   REQUIRE(::mkfifo(fifo_csv.c_str(), 0600) == 0);
   REQUIRE(::mkfifo(fifo_npy.c_str(), 0600) == 0);
-  const std::string csv = write_csv(dir, "ok.csv", grid_data(50, 3));
+  const std::string csv = write_exact_csv(dir, "ok.csv", grid_data(50, 3));
   const std::vector<std::vector<std::string>> probes = {
       {"info", fifo_csv},
       {"info", fifo_npy},
       {"ci", "--data", fifo_csv, "--test", "fisherz", "--x", "0", "--y", "1"},
       {"ci", "--data", csv, "--test", "fisherz", "--queries", fifo_csv},
       {"sae", "train", "--data", fifo_npy, "--latents", "4", "--out", dir.file("m")},
-      {"sae", "eval", "--model", sae_data + "/saelens_topk", "--data", fifo_npy},
+      {"sae", "eval", "--model", sae_fixtures + "/saelens_topk", "--data", fifo_npy},
       {"nmf", "--data", fifo_csv, "--rank", "2", "--out", dir.file("nmf")},
       {"pc", "--data", fifo_csv, "--test", "fisherz", "--out", dir.file("g.json")},
   };
@@ -107,9 +107,9 @@ TEST_CASE("cli robustness: a FIFO as input is refused at once, never read", "[cl
 
 TEST_CASE("cli robustness: non-finite and out-of-range parameters are usage errors", "[cli]") {
   hilm::test::TempDir dir;
-  const std::string csv = write_csv(dir, "d.csv", grid_data(200, 4));
-  const std::string model = sae_data + "/saelens_topk";
-  const std::string x = sae_data + "/x.npy";
+  const std::string csv = write_exact_csv(dir, "d.csv", grid_data(200, 4));
+  const std::string model = sae_fixtures + "/saelens_topk";
+  const std::string x = sae_fixtures + "/x.npy";
   struct Probe {
     std::vector<std::string> args;
     std::string flag;  // named in the message
@@ -172,17 +172,18 @@ TEST_CASE("cli robustness: steering that overflows float32 is a numerical failur
   const std::string model = copy_model(dir, "large");
   poke_float(model + "/sae_weights.safetensors", "W_dec", 1e30f);
   const std::string out = dir.file("steered.npy");
-  const CliRun run = run_hilm({"steer", "--model", model, "--data", sae_data + "/x.npy", "--latent",
-                               "0", "--mode", "clamp", "--value", "1e20", "--out", out});
+  const CliRun run =
+      run_hilm({"steer", "--model", model, "--data", sae_fixtures + "/x.npy", "--latent", "0",
+                "--mode", "clamp", "--value", "1e20", "--out", out});
   INFO(run.err);
   CHECK(run.exit_code == 4);
   CHECK(mentions(run, "non-finite"));
   CHECK(run.out.empty());
   CHECK_FALSE(fs::exists(out));
   // The largest finite float32 value itself is accepted: the result stays finite here.
-  const CliRun edge =
-      run_hilm({"steer", "--model", sae_data + "/saelens_topk", "--data", sae_data + "/x.npy",
-                "--latent", "0", "--mode", "add", "--value", "3.4e38", "--out", out});
+  const CliRun edge = run_hilm({"steer", "--model", sae_fixtures + "/saelens_topk", "--data",
+                                sae_fixtures + "/x.npy", "--latent", "0", "--mode", "add",
+                                "--value", "3.4e38", "--out", out});
   INFO(edge.err);
   CHECK(edge.exit_code == 0);
   CHECK(hilm::read_npy<double>(out).allFinite());
@@ -190,7 +191,7 @@ TEST_CASE("cli robustness: steering that overflows float32 is a numerical failur
 
 TEST_CASE("cli robustness: a model holding NaN or Inf is bad input", "[cli]") {
   hilm::test::TempDir dir;
-  const std::string x = sae_data + "/x.npy";
+  const std::string x = sae_fixtures + "/x.npy";
   for (const char* tensor : {"W_dec", "b_enc"}) {
     const std::string model = copy_model(dir, std::string("nan_") + tensor);
     poke_float(model + "/sae_weights.safetensors", tensor, std::numeric_limits<float>::quiet_NaN());
@@ -215,13 +216,13 @@ TEST_CASE("cli robustness: degenerate data are bad input naming the file", "[cli
   hilm::test::TempDir dir;
   const std::string empty = dir.file("empty.npy");
   hilm::write_npy(empty, RowMatrix<float>(0, 16));
-  const std::string two_rows = write_csv(dir, "two.csv", grid_data(2, 3));
+  const std::string two_rows = write_exact_csv(dir, "two.csv", grid_data(2, 3));
   const std::string queries_dir = dir.file("queries");
   fs::create_directory(queries_dir);
-  const std::string csv = write_csv(dir, "ok.csv", grid_data(100, 3));
+  const std::string csv = write_exact_csv(dir, "ok.csv", grid_data(100, 3));
   const std::vector<std::pair<std::vector<std::string>, std::string>> probes = {
       {{"sae", "train", "--data", empty, "--latents", "8", "--out", dir.file("m")}, empty},
-      {{"sae", "eval", "--model", sae_data + "/saelens_topk", "--data", empty}, empty},
+      {{"sae", "eval", "--model", sae_fixtures + "/saelens_topk", "--data", empty}, empty},
       {{"ci", "--data", two_rows, "--test", "fisherz", "--x", "0", "--y", "1"}, two_rows},
       {{"ci", "--data", two_rows, "--test", "fisherz", "--x", "0", "--y", "1", "--z", "2"},
        two_rows},
@@ -247,7 +248,7 @@ TEST_CASE("cli robustness: a failing command leaves nothing new behind", "[cli]"
   CHECK(run.exit_code == 2);
   CHECK_FALSE(fs::exists(dir.file("synth")));
   // pc: an unwritable --dot or --svg fails the command before graph.json appears.
-  const std::string csv = write_csv(dir, "d.csv", grid_data(300, 4));
+  const std::string csv = write_exact_csv(dir, "d.csv", grid_data(300, 4));
   for (const char* flag : {"--dot", "--svg"}) {
     const std::string graph = dir.file(std::string("graph") + flag + ".json");
     run = run_hilm({"pc", "--data", csv, "--test", "fisherz", "--out", graph, flag,
@@ -259,7 +260,7 @@ TEST_CASE("cli robustness: a failing command leaves nothing new behind", "[cli]"
   }
   // nmf: negative data are refused after nothing was written.
   RowMatrix<double> negative = grid_data(20, 5);
-  const std::string neg = write_csv(dir, "neg.csv", negative);
+  const std::string neg = write_exact_csv(dir, "neg.csv", negative);
   run = run_hilm({"nmf", "--data", neg, "--rank", "2", "--out", dir.file("nmf_out")});
   CHECK(run.exit_code == 3);
   CHECK_FALSE(fs::exists(dir.file("nmf_out")));
@@ -272,7 +273,7 @@ TEST_CASE("cli robustness: a failing command leaves nothing new behind", "[cli]"
 
 TEST_CASE("cli robustness: a model directory mixing two saves is refused", "[cli]") {
   hilm::test::TempDir dir;
-  const std::string x = sae_data + "/x.npy";
+  const std::string x = sae_fixtures + "/x.npy";
   auto train = [&](const std::string& out, const std::string& seed) {
     return run_hilm({"sae", "train", "--data", x, "--latents", "24", "--k", "4", "--steps", "20",
                      "--batch", "8", "--seed", seed, "--out", out});
@@ -331,7 +332,7 @@ TEST_CASE("cli robustness: a model directory mixing two saves is refused", "[cli
 TEST_CASE("cli robustness: .safetensors data are read, and --tensor picks one", "[cli]") {
   hilm::test::TempDir dir;
   const RowMatrix<double> x = grid_data(300, 4);
-  const std::string csv = write_csv(dir, "d.csv", x);
+  const std::string csv = write_exact_csv(dir, "d.csv", x);
   const std::string one = dir.file("one.safetensors");
   {
     hilm::SafetensorsWriter w;

@@ -18,7 +18,7 @@ using hilm::test::run_hilm;
 
 namespace {
 
-const std::string sae_data = HILM_TEST_DATA_DIR "/sae";
+const std::string sae_fixture_dir = HILM_TEST_DATA_DIR "/sae";
 
 // The latent that fires on the most rows of the numpy reference codes.
 Index busiest_latent(const RowMatrix<double>& codes) {
@@ -33,10 +33,10 @@ Index busiest_latent(const RowMatrix<double>& codes) {
 
 TEST_CASE("cli: steer moves the data only along the edited decoder direction", "[cli]") {
   hilm::test::TempDir dir;
-  const std::string model = sae_data + "/saelens_topk";
-  const std::string data = sae_data + "/x.npy";
+  const std::string model = sae_fixture_dir + "/saelens_topk";
+  const std::string data = sae_fixture_dir + "/x.npy";
   const auto x = hilm::read_npy<double>(data);
-  const auto codes = hilm::read_npy<double>(sae_data + "/codes_saelens_topk.npy");
+  const auto codes = hilm::read_npy<double>(sae_fixture_dir + "/codes_saelens_topk.npy");
   const auto weights = hilm::load_sae<double>(model);
   const Index j = busiest_latent(codes);
   const Eigen::RowVectorXd direction = weights.w_dec.row(j) / weights.input_scale;
@@ -89,8 +89,8 @@ TEST_CASE("cli: steer moves the data only along the edited decoder direction", "
 
 TEST_CASE("cli: steer exit codes", "[cli]") {
   hilm::test::TempDir dir;
-  const std::string model = sae_data + "/saelens_topk";
-  const std::string data = sae_data + "/x.npy";
+  const std::string model = sae_fixture_dir + "/saelens_topk";
+  const std::string data = sae_fixture_dir + "/x.npy";
   const std::string out = dir.file("x2.npy");
   auto steer = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"steer", "--model", model, "--data", data, "--out", out};

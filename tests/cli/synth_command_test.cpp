@@ -15,7 +15,7 @@ using hilm::test::run_hilm;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& path) {
+std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -62,9 +62,9 @@ TEST_CASE("cli: synth is reproducible and rejects bad options", "[cli]") {
                       "--samples", "300"})
                 .exit_code == 0);
   }
-  const auto a = slurp(dir.path() / "a" / "x.npy");
-  CHECK(a == slurp(dir.path() / "b" / "x.npy"));
-  CHECK(a != slurp(dir.path() / "c" / "x.npy"));
+  const auto a = read_text(dir.path() / "a" / "x.npy");
+  CHECK(a == read_text(dir.path() / "b" / "x.npy"));
+  CHECK(a != read_text(dir.path() / "c" / "x.npy"));
 
   CHECK(run_hilm({"synth", "no-such-kind", "--out", dir.file("d")}).exit_code == 2);
   CHECK(run_hilm({"synth", "sparse-linear"}).exit_code == 2);  // --out missing
