@@ -15,6 +15,7 @@
 #include <hilm/concepts/ci_test.hpp>
 #include <hilm/core/assert.hpp>
 #include <hilm/core/error.hpp>
+#include <hilm/core/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/sparse_types.hpp>
