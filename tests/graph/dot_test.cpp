@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <regex>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -81,13 +81,46 @@ bool same_set(std::vector<Edge> a, std::vector<Edge> b) {
   return a == b;
 }
 
-// Edge statements of a DOT text: (from, to) → attribute lists, one per statement.
+// The lines of a text, each without its newline and leading blanks.
+std::vector<std::string> trimmed_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line.substr(std::min(line.find_first_not_of(' '), line.size())));
+  }
+  return lines;
+}
+
+// Parses "n<digits>" at `pos`; advances `pos` past it. -1 when there is none.
+Index node_at(const std::string& s, std::size_t& pos) {
+  if (pos >= s.size() || s[pos] != 'n') return -1;
+  std::size_t end = pos + 1;
+  while (end < s.size() && s[end] >= '0' && s[end] <= '9') ++end;
+  if (end == pos + 1) return -1;
+  const Index id = std::stoll(s.substr(pos + 1, end - pos - 1));
+  pos = end;
+  return id;
+}
+
+// Edge statements of a DOT text ("nA -> nB [attributes];"): (A, B) → attribute lists, one per
+// statement ("" when the statement has none).
 std::multimap<std::pair<Index, Index>, std::string> edge_statements(const std::string& dot) {
   std::multimap<std::pair<Index, Index>, std::string> out;
-  const std::regex statement(R"(n(\d+) -> n(\d+)( \[([^\]]*)\])?;)");
-  for (auto it = std::sregex_iterator(dot.begin(), dot.end(), statement);
-       it != std::sregex_iterator(); ++it) {
-    out.emplace(std::pair{std::stoll((*it)[1]), std::stoll((*it)[2])}, (*it)[4].str());
+  for (const std::string& line : trimmed_lines(dot)) {
+    std::size_t pos = 0;
+    const Index from = node_at(line, pos);
+    if (from < 0 || line.compare(pos, 4, " -> ") != 0) continue;
+    pos += 4;
+    const Index to = node_at(line, pos);
+    if (to < 0) continue;
+    std::string attributes;
+    if (line.compare(pos, 2, " [") == 0) {
+      const std::size_t close = line.find(']', pos);
+      if (close == std::string::npos) continue;
+      attributes = line.substr(pos + 2, close - pos - 2);
+      pos = close + 1;
+    }
+    if (pos < line.size() && line[pos] == ';') out.emplace(std::pair{from, to}, attributes);
   }
   return out;
 }
@@ -234,19 +267,33 @@ TEST_CASE("graph dot: components_per_row stacks the components in rows", "[graph
   const std::string dot = hilm::to_dot(g, {.components_per_row = per_row});
   const int rows = (components + per_row - 1) / per_row;
   // One rank per (row, level), each holding exactly the nodes of that row and level.
-  const std::regex rank(R"(\{ rank=same;([^}]*)\}  // (row (\d+), )?level (\d+))");
-  const std::regex node_id(R"(n(\d+))");
+  // Rank lines read "{ rank=same; nA; nB; }  // [row R, ]level L".
   std::size_t ranked = 0;
   int rank_lines = 0;
-  for (auto it = std::sregex_iterator(dot.begin(), dot.end(), rank); it != std::sregex_iterator();
-       ++it, ++rank_lines) {
-    const std::string members = (*it)[1];
-    const int r = (*it)[3].matched ? std::stoi((*it)[3]) : 0;
-    const int level = std::stoi((*it)[4]);
-    CHECK((rows > 1) == (*it)[3].matched);
-    for (auto m = std::sregex_iterator(members.begin(), members.end(), node_id);
-         m != std::sregex_iterator(); ++m, ++ranked) {
-      const Index v = std::stoll((*m)[1]);
+  for (const std::string& line : trimmed_lines(dot)) {
+    const std::string open = "{ rank=same;";
+    if (line.rfind(open, 0) != 0) continue;
+    ++rank_lines;
+    const std::size_t close = line.find(" }  // ");
+    REQUIRE(close != std::string::npos);
+    std::string comment = line.substr(close + 7);
+    const bool has_row = comment.rfind("row ", 0) == 0;
+    CHECK((rows > 1) == has_row);
+    int r = 0;
+    if (has_row) {
+      const std::size_t comma = comment.find(", ");
+      REQUIRE(comma != std::string::npos);
+      r = std::stoi(comment.substr(4, comma - 4));
+      comment = comment.substr(comma + 2);
+    }
+    REQUIRE(comment.rfind("level ", 0) == 0);
+    const int level = std::stoi(comment.substr(6));
+    std::istringstream members(line.substr(open.size(), close - open.size()));
+    for (std::string member; members >> member; ++ranked) {
+      std::size_t pos = 0;
+      const Index v = node_at(member, pos);
+      REQUIRE(v >= 0);
+      CHECK(member.substr(pos) == ";");
       CHECK(g.node(v).level == level);
       // Nodes are added star by star, so a node's star is the number of B nodes before it.
       int star = -1;

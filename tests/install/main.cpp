@@ -1,10 +1,8 @@
-// Consumer of an installed hilm: exits 0 when the headers work as installed.
+// Consumer of an installed hilm: exits 0 when the headers work as installed. It includes the
+// convenience umbrella, so every installed public header is compiled here once.
 #include <cstdio>
 
-#include <hilm/core/random.hpp>
-#include <hilm/core/types.hpp>
-#include <hilm/sources/matrix_source.hpp>
-#include <hilm/version.hpp>
+#include <hilm/hilm.hpp>
 
 int main() {
   hilm::RowMatrix<double> x(4, 3);
