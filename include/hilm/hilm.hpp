@@ -14,6 +14,7 @@
 #include <hilm/concepts/activation_source.hpp>
 #include <hilm/concepts/ci_test.hpp>
 #include <hilm/core/assert.hpp>
+#include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/parallel.hpp>
 #include <hilm/core/progress.hpp>
@@ -68,9 +69,9 @@
 #include <hilm/sources/mapped_source.hpp>
 #include <hilm/sources/matrix_source.hpp>
 #include <hilm/sources/npy_file_source.hpp>
+#include <hilm/sources/source_interface.hpp>
 #include <hilm/stats/ci_cache.hpp>
 #include <hilm/stats/discrete.hpp>
-#include <hilm/stats/distributions.hpp>
 #include <hilm/stats/fisher_z.hpp>
 #include <hilm/stats/kci.hpp>
 #include <hilm/stats/nonnegative_rank.hpp>

@@ -26,11 +26,11 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
-#include <hilm/stats/distributions.hpp>
 
 namespace hilm {
 

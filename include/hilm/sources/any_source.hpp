@@ -16,101 +16,10 @@
 #include <hilm/concepts/activation_source.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/sources/detail/source_model.hpp>
+#include <hilm/sources/source_interface.hpp>
 
 namespace hilm {
-
-/// The virtual interface behind `AnySource`. Derive from it to provide a source through a
-/// run-time interface (a plug-in, a Python binding) and hand it to `AnySource` as a
-/// `std::unique_ptr`. The members have the meaning of the `ActivationSource` contract; the two
-/// capability queries say whether `size()`/`seek()` may be called.
-///
-/// @tparam Scalar_ floating-point element type.
-template <std::floating_point Scalar_>
-class SourceInterface {
- public:
-  /// Element type of the rows.
-  using Scalar = Scalar_;
-
-  virtual ~SourceInterface() = default;
-  /// Features per row, `d`.
-  [[nodiscard]] virtual Index dim() const = 0;
-  /// Fills the next rows of `out` (`b × d`); returns how many (0 = pass ended).
-  virtual Index read(Eigen::Ref<RowMatrix<Scalar>> out) = 0;
-  /// Starts the next pass.
-  virtual void rewind() = 0;
-  /// Whether `size()` is available.
-  [[nodiscard]] virtual bool has_size() const { return false; }
-  /// Whether `seek()` is available (implies `has_size()`).
-  [[nodiscard]] virtual bool is_seekable() const { return false; }
-  /// Rows per pass. Called only when `has_size()`.
-  [[nodiscard]] virtual Index size() const { return 0; }
-  /// Continue the pass at `row`. Called only when `is_seekable()`.
-  virtual void seek(Index /*row*/) {}
-
- protected:
-  SourceInterface() = default;
-  SourceInterface(const SourceInterface&) = default;
-  SourceInterface& operator=(const SourceInterface&) = default;
-};
-
-namespace detail {
-
-/// Adapts a static `ActivationSource` (held by value, or through a pointer for the referencing
-/// form) to `SourceInterface`, forwarding the optional members it has.
-template <class Source, bool Owning>
-class SourceModel final : public SourceInterface<typename Source::Scalar> {
-  using Scalar = typename Source::Scalar;
-  using Held = std::conditional_t<Owning, Source, Source*>;
-
- public:
-  explicit SourceModel(Held held) : held_(std::move(held)) {}
-
-  [[nodiscard]] Index dim() const override { return static_cast<Index>(get().dim()); }
-  Index read(Eigen::Ref<RowMatrix<Scalar>> out) override {
-    return static_cast<Index>(get().read(out));
-  }
-  void rewind() override { get().rewind(); }
-  [[nodiscard]] bool has_size() const override { return SizedActivationSource<Source>; }
-  [[nodiscard]] bool is_seekable() const override { return SeekableActivationSource<Source>; }
-  [[nodiscard]] Index size() const override {
-    if constexpr (SizedActivationSource<Source>) return static_cast<Index>(get().size());
-    return 0;
-  }
-  void seek([[maybe_unused]] Index row) override {
-    if constexpr (SeekableActivationSource<Source>) get().seek(row);
-  }
-
- private:
-  Source& get() {
-    if constexpr (Owning) {
-      return held_;
-    } else {
-      return *held_;
-    }
-  }
-  const Source& get() const {
-    if constexpr (Owning) {
-      return held_;
-    } else {
-      return *held_;
-    }
-  }
-
-  Held held_;
-};
-
-/// `Source` is an activation source whose scalar is `Scalar` (a concept, so that the scalar test
-/// is skipped when `Source` is not a source at all).
-template <class Source, class Scalar>
-concept source_of_scalar =
-    ActivationSource<Source> && std::same_as<typename Source::Scalar, Scalar>;
-
-template <class T>
-struct is_reference_wrapper : std::false_type {};
-template <class T>
-struct is_reference_wrapper<std::reference_wrapper<T>> : std::true_type {};
-
-}  // namespace detail
 
 /// A type-erased activation source of scalar `Scalar`: holds any `ActivationSource` with that
 /// scalar behind a virtual interface (the role of Ceres' `CostFunction` next to its templated

@@ -18,21 +18,9 @@
 #include <hilm/concepts/activation_source.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
-#include <hilm/sources/detail/strided_rows.hpp>
+#include <hilm/sources/detail/argument_checks.hpp>
 
 namespace hilm {
-
-namespace detail {
-
-inline Index checked_generator_dim(Index dim, const char* who) {
-  if (dim < 0) {
-    raise<invalid_argument>(std::string(who) + ": parameter `dim` = " + std::to_string(dim) +
-                            " is negative");
-  }
-  return dim;
-}
-
-}  // namespace detail
 
 /// A stream of rows produced by a callable, restarted by another callable.
 ///

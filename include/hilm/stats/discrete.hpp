@@ -38,10 +38,10 @@
 #include <Eigen/Core>
 
 #include <hilm/concepts/ci_test.hpp>
+#include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/stats/detail/indices.hpp>
-#include <hilm/stats/distributions.hpp>
 
 namespace hilm {
 

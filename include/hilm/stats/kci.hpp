@@ -49,6 +49,7 @@
 #include <Eigen/Eigenvalues>
 
 #include <hilm/concepts/ci_test.hpp>
+#include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/parallel.hpp>
 #include <hilm/core/random.hpp>
@@ -57,7 +58,6 @@
 #include <hilm/stats/detail/kci_factored.hpp>
 #include <hilm/stats/detail/pivoted_cholesky.hpp>
 #include <hilm/stats/detail/top_eigenpairs.hpp>
-#include <hilm/stats/distributions.hpp>
 
 namespace hilm {
 

@@ -32,10 +32,10 @@
 #include <Eigen/Core>
 #include <Eigen/SVD>
 
+#include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/stats/discrete.hpp>
-#include <hilm/stats/distributions.hpp>
 #include <hilm/stats/fisher_z.hpp>
 
 namespace hilm {

@@ -1,43 +1,18 @@
 /// @file
 /// Shared machinery of the zero-copy adaptors (`MatrixSource`, `MappedSource`): a cursor over
 /// `rows × dim` elements stored row after row with a fixed distance (the row stride) between the
-/// starts of consecutive rows, plus the argument checks every adaptor's `read` performs.
+/// starts of consecutive rows.
 #ifndef HILM_SOURCES_DETAIL_STRIDED_ROWS_HPP
 #define HILM_SOURCES_DETAIL_STRIDED_ROWS_HPP
 
 #include <algorithm>
-#include <string>
 
 #include <Eigen/Core>
 
-#include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/sources/detail/argument_checks.hpp>
 
 namespace hilm::detail {
-
-/// Throws `invalid_argument` unless `out` is a usable batch buffer for a source of width `dim`:
-/// `out.cols() == dim` and `out.rows() >= 1` (a 0-row buffer could not tell "no room" from "pass
-/// ended"). `who` names the calling function in the message.
-template <class Scalar>
-void check_read_buffer(const Eigen::Ref<RowMatrix<Scalar>>& out, Index dim, const char* who) {
-  if (out.cols() != dim) [[unlikely]] {
-    raise<invalid_argument>(std::string(who) + ": parameter `out` has " +
-                            std::to_string(out.cols()) +
-                            " columns; expected dim() = " + std::to_string(dim));
-  }
-  if (out.rows() < 1) [[unlikely]] {
-    raise<invalid_argument>(std::string(who) +
-                            ": parameter `out` has 0 rows; expected at least 1 row of room");
-  }
-}
-
-/// Throws `invalid_argument` unless `0 <= row <= rows` (seeking to `rows` ends the pass).
-inline void check_seek_row(Index row, Index rows, const char* who) {
-  if (row < 0 || row > rows) [[unlikely]] {
-    raise<invalid_argument>(std::string(who) + ": parameter `row` = " + std::to_string(row) +
-                            " is outside [0, size()] = [0, " + std::to_string(rows) + "]");
-  }
-}
 
 /// A read cursor over externally owned, row-major, possibly padded rows. Copyable (copies share
 /// the data and get their own position). Never allocates.

@@ -1,12 +1,12 @@
 #include <cmath>
 #include <limits>
 
-#include <hilm/stats/distributions.hpp>
+#include <hilm/core/distributions.hpp>
 
 #include "support/catch.hpp"
 
 namespace {
-#include "data/stats/distribution_values.inc"
+#include "data/core/distribution_values.inc"
 
 double relative_error(double got, double want) {
   if (want == 0.0) return std::abs(got);
@@ -14,7 +14,7 @@ double relative_error(double got, double want) {
 }
 }  // namespace
 
-TEST_CASE("distributions: incomplete gamma P and Q match 80-digit references", "[stats]") {
+TEST_CASE("distributions: incomplete gamma P and Q match 80-digit references", "[core]") {
   double worst_p = 0.0;
   double worst_q = 0.0;
   for (const auto& row : kGammaValues) {
@@ -39,7 +39,7 @@ TEST_CASE("distributions: incomplete gamma P and Q match 80-digit references", "
   CHECK(worst_p < 1e-13);
 }
 
-TEST_CASE("distributions: chi-square and gamma laws are P and Q with scaled arguments", "[stats]") {
+TEST_CASE("distributions: chi-square and gamma laws are P and Q with scaled arguments", "[core]") {
   using namespace hilm;
   // χ²_2 has survival exp(−x/2); χ²_1 has survival erfc(sqrt(x/2)).
   for (double x : {0.01, 0.5, 3.0, 40.0, 400.0, 1200.0}) {
@@ -64,7 +64,7 @@ TEST_CASE("distributions: chi-square and gamma laws are P and Q with scaled argu
   CHECK_THROWS_AS(gamma_sf(1.0, 1.0, 0.0), hilm::invalid_argument);
 }
 
-TEST_CASE("distributions: normal tails and log-gamma match references", "[stats]") {
+TEST_CASE("distributions: normal tails and log-gamma match references", "[core]") {
   using namespace hilm;
   for (const auto& row : kNormalSfValues) {
     INFO("z = " << row[0]);

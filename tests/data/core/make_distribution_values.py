@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Reference values for tests/stats/distributions_test.cpp, computed with mpmath at 80 digits.
+"""Reference values for tests/core/distributions_test.cpp, computed with mpmath at 80 digits.
 
 Writes distribution_values.inc (C++ initialiser rows) next to this script:
   {a, x, P(a,x), Q(a,x)}   regularised incomplete gamma
   {z, sf(z)}               standard normal survival function
   {x, lgamma(x)}           log-gamma
-Run: /usr/bin/python3 tests/data/stats/make_distribution_values.py
+Run: /usr/bin/python3 tests/data/core/make_distribution_values.py
 """
 import os
 import mpmath as mp
