@@ -3,7 +3,7 @@
 # compiler cannot check (docs/development.md, "Layout" and "Layering"). Prints `file:line: problem`
 # for each breach and a summary; exit 0 when all rules hold, 1 when one fails, 2 on a usage error.
 # With --report it also prints the per-file figures behind each rule. Plain bash + awk + tsort.
-# `ctest -L lint` runs it on the repository and on tests/lint/house/ (a tree it must reject).
+# `ctest -L lint` runs it on the repository and on tests/lint/fixtures/house/ (a tree it must reject).
 #
 # Rules (a "module" is a folder under include/hilm; a "public header" is one not under detail/):
 #   layering    no include cycle between modules (tsort of the module include graph); no header
@@ -21,16 +21,19 @@ set -euo pipefail
 
 report=0
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 0
 fi
 if [[ ${1:-} == --report ]]; then
   report=1
   shift
 fi
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-include_dir=${1:-$root/include}
-development_md=${2:-$root/docs/development.md}
+if [[ $# -eq 0 ]]; then
+  cd "$(dirname "${BASH_SOURCE[0]}")/.."
+  set -- include docs/development.md
+fi
+include_dir=${1%/}
+development_md=${2:-docs/development.md}
 detail_budget=${DETAIL_BUDGET:-300}
 max_function_lines=${MAX_FUNCTION_LINES:-150}
 
@@ -43,30 +46,46 @@ if [[ ! -f $development_md ]]; then
   exit 2
 fi
 
-cd "$include_dir"
 headers=()
-while IFS= read -r -d '' f; do headers+=("$f"); done < <(find hilm -type f -name '*.hpp' -print0 | sort -z)
+while IFS= read -r -d '' f; do headers+=("$f"); done < <(find "$include_dir/hilm" -type f -name '*.hpp' -print0 | sort -z)
 failures=0
+# module_of FILE: the module folder of a header (empty for hilm/hilm.hpp and other top-level files).
+module_of() {
+  local rel=${1#"$include_dir"/hilm/}
+  [[ $rel == */* ]] && echo "${rel%%/*}"
+  return 0
+}
+include_pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*<hilm/'
 
 # --- layering -----------------------------------------------------------------------------------
-# One "from to" line per module-to-module include (hilm.hpp, the umbrella, is not in a module).
+# One "from to" line per module-to-module include.
 edges=$(for f in "${headers[@]}"; do
-  from=$(cut -d/ -f2 <<<"$f")
-  [[ $f == */* && $from != *.hpp ]] || continue
+  from=$(module_of "$f")
+  [[ -n $from ]] || continue
   sed -n 's|^[[:space:]]*#[[:space:]]*include[[:space:]]*<hilm/\([a-z_]*\)/.*|\1|p' "$f" |
     while read -r to; do [[ $to == "$from" ]] || echo "$from $to"; done
 done | sort -u)
 if [[ -n $edges ]] && ! tsort <<<"$edges" >/dev/null 2>&1; then
-  echo "check-house: include cycle between modules:" >&2
-  tsort <<<"$edges" 2>&1 >/dev/null | sed 's/^/  /' >&2
-  failures=$((failures + 1))
+  # tsort names the modules of each loop on stderr; report every include between two of them.
+  loop=" $(tsort <<<"$edges" 2>&1 >/dev/null | grep -v 'input contains a loop' |
+    sed 's/^tsort: //' | sort -u | tr '\n' ' ' || true)"
+  for f in "${headers[@]}"; do
+    from=$(module_of "$f")
+    [[ -n $from && $loop == *" $from "* ]] || continue
+    while IFS=: read -r line text; do
+      to=$(sed -n 's|.*<hilm/\([a-z_]*\)/.*|\1|p' <<<"$text")
+      [[ $to != "$from" && $loop == *" $to "* ]] || continue
+      echo "$f:$line: include of <hilm/$to/...> closes an include cycle between modules:$loop"
+      failures=$((failures + 1))
+    done < <(grep -n "$include_pattern" "$f" || true)
+  done
 fi
 for f in "${headers[@]}"; do
-  case $f in hilm/synth/* | hilm/testing/* | hilm/hilm.hpp) continue ;; esac
+  case $(module_of "$f") in synth | testing | '') continue ;; esac
   while IFS=: read -r line text; do
-    echo "$f:$line: production header includes ${text#*#include } (generators and test oracles stay out of production headers)"
+    echo "$f:$line: production header includes $(grep -o '<hilm/[^>]*>' <<<"$text") (generators and test oracles stay out of production headers)"
     failures=$((failures + 1))
-  done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*<hilm/\(synth\|testing\)/' "$f" || true)
+  done < <(grep -n "$include_pattern"'\(synth\|testing\)/' "$f" || true)
 done
 if [[ $report -eq 1 ]]; then
   echo "== module include graph (from -> to)"
@@ -74,14 +93,19 @@ if [[ $report -eq 1 ]]; then
 fi
 
 # --- namespaces, detail, length (one awk pass over every header) --------------------------------
-allowed=$(sed -n 's/^|[[:space:]]*`\(hilm\/[^`]*\.hpp\)`[[:space:]]*|[[:space:]]*`\([^`]*\)`[[:space:]]*|.*/\1 \2/p' "$development_md")
+# "LINE hilm/<module>/<file>.hpp FUNCTION" for each row of the Long kernels table.
+allowed=$(grep -n '^|' "$development_md" |
+  sed -n 's/^\([0-9]*\):|[[:space:]]*`\(hilm\/[^`]*\.hpp\)`[[:space:]]*|[[:space:]]*`\([A-Za-z_0-9~]*\)\(()\)\{0,1\}`[[:space:]]*|.*/\1 \2 \3/p')
 
 set +e
 awk -v budget="$detail_budget" -v max_len="$max_function_lines" -v report="$report" \
-  -v allowed="$allowed" '
+  -v allowed="$allowed" -v prefix="$include_dir/" -v md="$development_md" '
 BEGIN {
   n = split(allowed, a, "\n")
-  for (i = 1; i <= n; i++) if (a[i] != "") ALLOWED[a[i]] = 1
+  for (i = 1; i <= n; i++) {
+    if (split(a[i], parts, " ") != 3) continue
+    ALLOWED[parts[2] " " parts[3]] = parts[1]
+  }
 }
 # Code of `line` with comments removed and the contents of literals blanked; block comments carry
 # over lines through `in_block`.
@@ -144,6 +168,7 @@ function classify(sig, outer,    s, name, t, po, pc) {
 
 FNR == 1 {
   file_detail[FILENAME] = 0
+  rel = substr(FILENAME, length(prefix) + 1)
   depth = 0; in_block = 0; sig = ""; in_pp = 0; detail_depth = 0
   public = (FILENAME !~ /\/detail\//)
 }
@@ -153,7 +178,10 @@ FNR == 1 {
   if (in_pp || raw ~ /^[ \t]*#/) { in_pp = (raw ~ /\\$/); next }
   code = strip(raw)
   counted = 0
-  if (public && detail_depth > 0 && code ~ /[^ \t]/) { file_detail[FILENAME]++; total_detail++; counted = 1 }
+  if (public && detail_depth > 0 && code ~ /[^ \t]/) {
+    if (file_detail[FILENAME] == 0) first_detail[FILENAME] = FNR
+    file_detail[FILENAME]++; total_detail++; counted = 1
+  }
   n = length(code)
   for (i = 1; i <= n; i++) {
     c = substr(code, i, 1)
@@ -166,7 +194,7 @@ FNR == 1 {
       if (k ~ /^namespace /) {
         ns = substr(k, 11)
         if (ns != "" && ns != "extern" && ns != "hilm" && ns != "hilm::detail" && ns != "detail" && \
-            !(ns == "hilm::testing" && FILENAME ~ /hilm\/testing\//))
+            !(ns == "hilm::testing" && rel ~ /^hilm\/testing\//))
           fail(FNR, "namespace " ns " breaks the namespace rule (hilm, hilm::detail, hilm::testing under testing/)")
         if (ns ~ /detail$/) detail_depth++
       }
@@ -177,10 +205,10 @@ FNR == 1 {
       if (depth > 0) {
         if (kind[depth] == "function") {
           len = FNR - start[depth] + 1
-          key = FILENAME " " name[depth]
-          if (report && len > 100) printf "  %4d lines  %s:%d %s()\n", len, FILENAME, start[depth], name[depth] > "/dev/stderr"
+          key = rel " " name[depth]
+          if (report && len > 100) printf "  %4d lines  %s:%d %s()\n", len, FILENAME, start[depth], name[depth]
           if (len > max_len && !(key in ALLOWED))
-            fail(start[depth], "function " name[depth] "() is " len " lines (over " max_len "): split it, or name it in the Long kernels table of docs/development.md with why")
+            fail(start[depth], "function " name[depth] "() is " len " lines (over " max_len "): split it, or name it in the Long kernels table of " md " with why")
           if (len > max_len) long_found[key] = 1
         }
         if (kind[depth] ~ /^namespace .*detail$/) {
@@ -204,18 +232,19 @@ FNR == 1 {
 }
 END {
   for (key in ALLOWED) if (!(key in long_found)) {
-    printf "docs/development.md: the Long kernels table names %s, which is not a function over %d lines (remove the row)\n", key, max_len
+    printf "%s:%d: the Long kernels table names %s(), which is not a function over %d lines in that header (remove the row)\n", md, ALLOWED[key], key, max_len
     failures++
   }
   if (report) {
-    print "== lines of code inside detail namespaces of public headers" > "/dev/stderr"
-    for (f in file_detail) if (file_detail[f] > 0) printf "  %4d  %s\n", file_detail[f], f > "/dev/stderr"
+    print "== lines of code inside detail namespaces of public headers"
+    for (f in file_detail) if (file_detail[f] > 0) printf "  %4d  %s\n", file_detail[f], f
   }
   if (total_detail > budget) {
-    printf "include/hilm: %d lines of code inside detail namespaces of public headers (budget %d): move implementation into <module>/detail/\n", total_detail, budget
+    for (f in file_detail) if (file_detail[f] > 0)
+      printf "%s:%d: %d lines of implementation in a public header: move it into <module>/detail/ (the tree has %d, budget %d)\n", f, first_detail[f], file_detail[f], total_detail, budget
     failures++
   }
-  printf "check-house: %d lines of detail code in public headers (budget %d), %d failing\n", total_detail, budget, failures > "/dev/stderr"
+  printf "check-house: %d lines of detail code in public headers (budget %d)\n", total_detail, budget
   exit failures > 0 ? 1 : 0
 }
 ' "${headers[@]}"

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# expect_findings.sh CHECKER DIR — runs the parallel-region checker on the fixture directory DIR
-# and passes only if it exits 1 and reports exactly the lines that end in `lint-expect` (as
-# file:line), no more and no fewer. Shows that the check can fail, and fails for the right lines.
+# expect_findings.sh DIR COMMAND [ARGS...] — runs a repository checker (COMMAND ARGS...) on the
+# fixture tree DIR and passes only if it exits 1 and reports exactly the lines of DIR that end in
+# `lint-expect` (as file:line, paths relative to DIR), no more and no fewer. Shows that the check
+# can fail, and fails for the right lines.
 set -uo pipefail
-checker=$1
-dir=$2
-output=$(bash "$checker" "$dir")
+dir=${1%/}
+shift
+output=$("$@")
 status=$?
 printf '%s\n' "$output"
 if [[ $status -ne 1 ]]; then
   echo "expect_findings: the checker exited $status, expected 1" >&2
   exit 1
 fi
-expected=$(grep -rn --include='*.hpp' 'lint-expect$' "$dir" | cut -d: -f1,2 | sort)
-reported=$(printf '%s\n' "$output" | grep -E '^[^ ]+:[0-9]+: ' | cut -d: -f1,2 | sort)
+expected=$(cd "$dir" && grep -rn 'lint-expect$' . | sed 's|^\./||' | cut -d: -f1,2 | sort)
+reported=$(printf '%s\n' "$output" | grep -E '^[^ ]+:[0-9]+: ' | sed "s|^$dir/||" |
+  cut -d: -f1,2 | sort)
 if [[ -z $expected ]]; then
   echo "expect_findings: no 'lint-expect' line under $dir" >&2
   exit 1
