@@ -16,7 +16,6 @@
 #include <hilm/core/assert.hpp>
 #include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
-#include <hilm/core/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/sparse_types.hpp>
