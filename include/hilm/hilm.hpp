@@ -44,6 +44,7 @@
 #include <hilm/io/delimited.hpp>
 #include <hilm/io/dtype.hpp>
 #include <hilm/io/npy.hpp>
+#include <hilm/io/npy_header.hpp>
 #include <hilm/metrics/clustering.hpp>
 #include <hilm/metrics/correlation.hpp>
 #include <hilm/metrics/dictionary.hpp>
