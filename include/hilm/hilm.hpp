@@ -86,6 +86,7 @@
 #include <hilm/synth/linear_sem.hpp>
 #include <hilm/synth/mlp.hpp>
 #include <hilm/synth/selection_hierarchy.hpp>
+#include <hilm/synth/selection_hierarchy_types.hpp>
 #include <hilm/synth/sparse_linear.hpp>
 #include <hilm/testing/source_conformance.hpp>
 #include <hilm/version.hpp>
