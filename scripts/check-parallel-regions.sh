@@ -14,7 +14,7 @@
 # matching `}` of the first brace block (or to the first `;`) at parenthesis depth 0, counted on
 # code with comments and string/character literals removed and preprocessor lines skipped.
 #
-# GUARDED (hilm::detail::ParallelGuard, include/hilm/core/parallel.hpp) means all of:
+# GUARDED (hilm::detail::ParallelGuard, include/hilm/core/detail/parallel.hpp) means all of:
 #   1. `ParallelGuard NAME` is declared within the 12 lines above the directive (the nearest
 #      declaration names the guard);
 #   2. `NAME.run(` appears inside the region;

@@ -16,7 +16,6 @@
 #include <hilm/core/assert.hpp>
 #include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
-#include <hilm/core/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/sparse_types.hpp>
@@ -45,6 +44,7 @@
 #include <hilm/io/delimited.hpp>
 #include <hilm/io/dtype.hpp>
 #include <hilm/io/npy.hpp>
+#include <hilm/io/npy_header.hpp>
 #include <hilm/metrics/clustering.hpp>
 #include <hilm/metrics/correlation.hpp>
 #include <hilm/metrics/dictionary.hpp>
@@ -86,6 +86,7 @@
 #include <hilm/synth/linear_sem.hpp>
 #include <hilm/synth/mlp.hpp>
 #include <hilm/synth/selection_hierarchy.hpp>
+#include <hilm/synth/selection_hierarchy_types.hpp>
 #include <hilm/synth/sparse_linear.hpp>
 #include <hilm/testing/source_conformance.hpp>
 #include <hilm/version.hpp>

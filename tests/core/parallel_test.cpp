@@ -1,5 +1,5 @@
-// Tests of include/hilm/core/parallel.hpp: ParallelGuard carries the first exception out of an
-// OpenMP parallel region, stops the remaining work and leaves results alone when nothing throws.
+// Tests of include/hilm/core/detail/parallel.hpp: ParallelGuard carries the first exception out of
+// an OpenMP parallel region, stops the remaining work and leaves results alone when nothing throws.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -12,8 +12,8 @@
 #include <omp.h>
 #endif
 
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/error.hpp>
-#include <hilm/core/parallel.hpp>
 #include <hilm/core/threads.hpp>
 #include <hilm/core/types.hpp>
 

@@ -416,3 +416,11 @@ TEST_CASE("delimited: random corruption gives io_error, never a crash", "[io][de
   }
   CHECK(accepted > 0);
 }
+
+TEST_CASE("delimited: DelimitedOptions::validate names the field and the value", "[io]") {
+  CHECK(DelimitedOptions{.delimiter = '"'}.validate().value_or("") ==
+        "DelimitedOptions::delimiter must not be a quote or a line break, got '\"'");
+  CHECK(DelimitedOptions{.delimiter = '\n'}.validate().value_or("") ==
+        "DelimitedOptions::delimiter must not be a quote or a line break, got '\\n'");
+  CHECK_FALSE(DelimitedOptions{.delimiter = ';'}.validate().has_value());
+}

@@ -57,3 +57,13 @@ TEST_CASE("r2: argument checks", "[metrics]") {
   CHECK_THROWS_AS(predictive_r2(Eigen::MatrixXd::Zero(3, 1), Eigen::MatrixXd::Zero(3, 1)),
                   hilm::invalid_argument);
 }
+
+TEST_CASE("r2: R2Options::validate names the field, the requirement and the value", "[metrics]") {
+  CHECK(R2Options{.test_fraction = 1.0}.validate().value_or("") ==
+        "R2Options::test_fraction must lie in (0, 1), got 1");
+  CHECK(R2Options{.max_train = 1}.validate().value_or("") ==
+        "R2Options::max_train must be >= 2, got 1");
+  CHECK(R2Options{.ridge = -0.5}.validate().value_or("") ==
+        "R2Options::ridge must be >= 0, got -0.5");
+  CHECK_FALSE(R2Options{}.validate().has_value());
+}

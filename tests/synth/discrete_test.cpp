@@ -178,3 +178,19 @@ TEST_CASE("synth discrete: continuous observation x = g(d, c)", "[synth]") {
   options.observation.features = 7;  // narrower than the input of g: not injective
   CHECK_THROWS_AS(discrete_hierarchy(options), hilm::invalid_argument);
 }
+
+TEST_CASE("synth: CptOptions and DiscreteModel validate() use the one message format", "[synth]") {
+  CHECK(CptOptions{.dirichlet_alpha = 0}.validate().value_or("") ==
+        "CptOptions::dirichlet_alpha must be > 0, got 0");
+  CHECK(CptOptions{.max_attempts = 0}.validate().value_or("") ==
+        "CptOptions::max_attempts must be >= 1, got 0");
+  CHECK_FALSE(CptOptions{}.validate().has_value());
+  auto model = random_cpts(random_hierarchy(HierarchyGraphOptions{
+                               .latent_cardinality = 2, .observed_cardinality = 3, .seed = 3}),
+                           CptOptions{});
+  REQUIRE_FALSE(model.validate().has_value());
+  model.cpt.pop_back();
+  const std::string message = model.validate().value_or("");
+  CHECK(message.starts_with("DiscreteModel::cpt must hold one table per node ("));
+  CHECK(message.ends_with(std::to_string(model.cpt.size())));
+}

@@ -72,3 +72,14 @@ TEST_CASE("synth linear SEM: latent hierarchy, RLCD weights and trek-separation 
   // x holds exactly the observed columns.
   CHECK(data.x == data.values.leftCols(12));
 }
+
+TEST_CASE("synth: LinearSemOptions::validate uses the one message format", "[synth]") {
+  CHECK(LinearSemOptions{.samples = -1}.validate().value_or("") ==
+        "LinearSemOptions::samples must be >= 0, got -1");
+  CHECK(LinearSemOptions{.weight_low = 2, .weight_high = 1}.validate().value_or("") ==
+        "LinearSemOptions::weight_low must be finite and <= weight_high (finite), got 2 "
+        "(weight_high = 1)");
+  CHECK(LinearSemOptions{.noise_scale = 0}.validate().value_or("") ==
+        "LinearSemOptions::noise_scale must be finite and > 0, got 0");
+  CHECK_FALSE(LinearSemOptions{}.validate().has_value());
+}

@@ -133,3 +133,24 @@ TEST_CASE("synth selection: disjoint parents, MLP observation, determinism, erro
                                                                 .max_draws_factor = 2}),
                   hilm::invalid_argument);
 }
+
+TEST_CASE("synth: SelectionHierarchyOptions::validate names the field, requirement and value",
+          "[synth]") {
+  CHECK(SelectionHierarchyOptions{.samples = 0}.validate().value_or("") ==
+        "SelectionHierarchyOptions::samples must be >= 1, got 0");
+  CHECK(SelectionHierarchyOptions{.widths = {4, 0}}.validate().value_or("") ==
+        "SelectionHierarchyOptions::widths[1] must be >= 1, got 0");
+  CHECK(SelectionHierarchyOptions{.widths = {8, 4}, .fan_in_min = 3, .disjoint_parents = true}
+            .validate()
+            .value_or("") ==
+        "SelectionHierarchyOptions::widths[0] must be >= 12 (level 1 must "
+        "cover the fan-in of level 2), got 8");
+  CHECK(SelectionHierarchyOptions{.rate = 0}.validate().value_or("") ==
+        "SelectionHierarchyOptions::rate must lie in (0, 1], got 0");
+  CHECK(SelectionHierarchyOptions{.value_min = 2, .value_max = 1}.validate().value_or("") ==
+        "SelectionHierarchyOptions::value_min must satisfy 0 < value_min <= value_max, got 2 "
+        "(value_max = 1)");
+  CHECK(SelectionHierarchyOptions{.widths = {4, 2}, .parents = {{{0, 4}, {1}}}}.validate().value_or(
+            "") == "SelectionHierarchyOptions::parents[0][0] must hold indices in [0, 4), got 4");
+  CHECK_FALSE(SelectionHierarchyOptions{}.validate().has_value());
+}

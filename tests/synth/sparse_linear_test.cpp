@@ -144,3 +144,12 @@ TEST_CASE("synth: sparse_linear at the T9 size is fast enough to use in tests", 
   REQUIRE(data.codes.cols() == 32);
   CHECK(((data.codes.array() != 0).rowwise().count() == 3).all());
 }
+
+TEST_CASE("synth: SparseLinearOptions::validate uses the one message format", "[synth]") {
+  CHECK(SparseLinearOptions{.samples = 0}.validate().value_or("") ==
+        "SparseLinearOptions::samples must be >= 1, got 0");
+  CHECK(SparseLinearOptions{.latents = 4, .active = 5}.validate().value_or("") ==
+        "SparseLinearOptions::active must lie in [0, latents=4], got 5");
+  CHECK(SparseLinearOptions{.max_coherence = 0}.validate().value_or("") ==
+        "SparseLinearOptions::max_coherence must lie in (0, 1], got 0");
+}

@@ -1,5 +1,6 @@
 /// @file
-/// hilm's exception types and the single cold throw path.
+/// hilm's exception types. The single cold throw path, `hilm::detail::raise<E>(...)`, lives in
+/// `hilm/core/detail/raise.hpp`, which this header includes.
 ///
 /// Policy (STYLE.md §6): a violated argument contract throws `hilm::invalid_argument`; unreadable
 /// or malformed files throw `hilm::io_error`; a numerical failure that makes a *requested value*
@@ -12,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include <hilm/core/detail/raise.hpp>
 
 namespace hilm {
 
@@ -64,15 +67,6 @@ class numerical_error : public std::runtime_error, public error {
   [[nodiscard]] const char* message() const noexcept override { return what(); }
 };
 
-namespace detail {
-
-/// The one throw site: cold and out of line so that hot loops stay small (manif's `raise`).
-template <class E, class... Args>
-[[noreturn]] [[gnu::cold]] [[gnu::noinline]] void raise(Args&&... args) {
-  throw E(std::forward<Args>(args)...);
-}
-
-}  // namespace detail
 }  // namespace hilm
 
 #endif  // HILM_CORE_ERROR_HPP

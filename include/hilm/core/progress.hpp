@@ -8,6 +8,8 @@
 #include <functional>
 #include <string_view>
 
+#include <hilm/core/detail/progress.hpp>
+
 namespace hilm {
 
 /// One progress report.
@@ -22,14 +24,6 @@ struct Progress {
 /// to ask the estimator to stop early; it then ends with `FitStatus::Cancelled`.
 using ProgressCallback = std::function<bool(const Progress&)>;
 
-namespace detail {
-
-/// Invokes `callback` if set; returns whether to continue.
-inline bool report(const ProgressCallback& callback, const Progress& progress) {
-  return !callback || callback(progress);
-}
-
-}  // namespace detail
 }  // namespace hilm
 
 #endif  // HILM_CORE_PROGRESS_HPP

@@ -37,8 +37,8 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/error.hpp>
-#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/graph/graph.hpp>
 #include <hilm/hierarchy/detail/concept_cells.hpp>

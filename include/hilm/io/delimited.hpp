@@ -48,8 +48,10 @@
 #include <Eigen/Core>
 
 #include <hilm/core/assert.hpp>
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/io/detail/delimited_table.hpp>
 #include <hilm/io/detail/delimited_text.hpp>
 #include <hilm/io/detail/npy_file.hpp>
 
@@ -78,7 +80,9 @@ struct DelimitedOptions {
   /// Reason the options are unusable, or empty.
   [[nodiscard]] std::optional<std::string> validate() const {
     if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
-      return "DelimitedOptions::delimiter cannot be a quote or a line break";
+      return detail::invalid_field_described(
+          "DelimitedOptions", "delimiter", "not be a quote or a line break",
+          delimiter == '"' ? "'\"'" : (delimiter == '\n' ? "'\\n'" : "'\\r'"));
     }
     return std::nullopt;
   }
@@ -113,7 +117,6 @@ template <class Scalar>
   static_assert(std::floating_point<Scalar>,
                 "hilm::parse_delimited: Scalar must be float or double (NaN marks missing "
                 "values)");
-  using detail::CellKind;
   if (const auto problem = options.validate()) hilm::detail::raise<invalid_argument>(*problem);
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
 
@@ -137,31 +140,9 @@ template <class Scalar>
   detail::split_line(line, delimiter, first, path, cursor.number());
   const std::size_t k = first.size();
   const detail::LineCursor after_first = cursor;
-
-  std::vector<bool> first_is_text(k, false);
-  bool any_text = false;
-  for (std::size_t j = 0; j < k; ++j) {
-    double v = 0;
-    first_is_text[j] = detail::parse_cell_number(first[j].text, v) == CellKind::Text;
-    any_text = any_text || first_is_text[j];
-  }
   bool header = options.header == DelimitedOptions::Header::Present;
-  if (options.header == DelimitedOptions::Header::Detect && any_text) {
-    header = true;
-    if (options.categorical) {  // a first-line string repeated below its column means data
-      detail::LineCursor probe = after_first;
-      std::vector<detail::Cell> cells;
-      while (header && probe.next(line)) {
-        if (detail::is_blank_line(line, delimiter)) continue;
-        detail::split_line(line, delimiter, cells, path, probe.number());
-        for (std::size_t j = 0; j < k && j < cells.size(); ++j) {
-          if (first_is_text[j] && detail::cell_string(cells[j]) == detail::cell_string(first[j])) {
-            header = false;
-            break;
-          }
-        }
-      }
-    }
+  if (options.header == DelimitedOptions::Header::Detect) {
+    header = detail::first_line_is_header(first, after_first, delimiter, options.categorical, path);
   }
 
   DelimitedTable<Scalar> table;
@@ -172,139 +153,17 @@ template <class Scalar>
     table.names.reserve(k);
     for (const auto& c : first) table.names.push_back(detail::cell_string(c));
   }
-  auto where = [&](std::size_t line_no, std::size_t j) {
-    std::string s =
-        std::string("line ") + std::to_string(line_no) + ", column " + std::to_string(j + 1);
-    if (header) s += std::string(" (") + detail::cell_for_message(table.names[j]) + ")";
-    return s + ": ";
-  };
-  const std::string scalar_name = sizeof(Scalar) == 4 ? "float32" : "float64";
+  const detail::DelimitedRows rows{first, header, after_first, delimiter, path, table.names};
 
-  // Pass 1: numbers. In categorical mode a text cell marks its column instead of failing, and
-  // problems of numeric cells are remembered per column until we know the column is numeric.
-  struct Problem {
-    std::size_t line = 0;  // 0 = none
-    std::string message;
-  };
-  std::vector<Problem> problems(k);
-  std::vector<bool> is_categorical(k, false);
+  // Pass 1: numbers (text cells mark categorical columns when `categorical`). Pass 2: codes of
+  // the categorical columns.
   std::vector<Scalar> values;
-  auto report = [&](std::size_t j, std::size_t line_no, std::string message) {
-    if (!options.categorical) hilm::detail::raise<io_error>(path, std::move(message));
-    if (problems[j].line == 0) problems[j] = {line_no, std::move(message)};
-  };
-  std::vector<detail::Cell> cells;
-  auto add_row = [&](const std::vector<detail::Cell>& row, std::size_t line_no) {
-    if (row.size() != k) {
-      hilm::detail::raise<io_error>(path, std::string("line ") + std::to_string(line_no) + " has " +
-                                              std::to_string(row.size()) + std::string(" field") +
-                                              (row.size() == 1 ? "" : "s") + ", expected " +
-                                              std::to_string(k));
-    }
-    for (std::size_t j = 0; j < k; ++j) {
-      double v = 0;
-      const CellKind kind = detail::parse_cell_number(row[j].text, v);
-      if (kind == CellKind::Text) {
-        if (!options.categorical) {
-          hilm::detail::raise<io_error>(path, where(line_no, j) + "'" +
-                                                  detail::cell_for_message(row[j].text) +
-                                                  "' is not a number (set "
-                                                  "DelimitedOptions::categorical to code strings)");
-        }
-        is_categorical[j] = true;
-        values.push_back(std::numeric_limits<Scalar>::quiet_NaN());
-        continue;
-      }
-      if (kind == CellKind::OutOfRange ||
-          (std::isfinite(v) &&
-           std::abs(v) > static_cast<double>(std::numeric_limits<Scalar>::max()))) {
-        report(j, line_no,
-               where(line_no, j) + "'" + detail::cell_for_message(row[j].text) +
-                   std::string("' is out of range for ") + scalar_name);
-        values.push_back(std::numeric_limits<Scalar>::quiet_NaN());
-        continue;
-      }
-      if (!options.allow_nan && !std::isfinite(v)) {
-        report(j, line_no,
-               where(line_no, j) +
-                   (kind == CellKind::Missing
-                        ? std::string("missing value ('") + detail::cell_for_message(row[j].text) +
-                              "')"
-                        : std::string("'") + detail::cell_for_message(row[j].text) +
-                              "' is not finite") +
-                   " and NaN/Inf are not allowed");
-      }
-      values.push_back(static_cast<Scalar>(v));
-    }
-  };
-  // Both passes visit the same rows: the first line unless it is the header, then every
-  // following non-blank line (a line of tabs is blank before the delimiter is known, a row of
-  // empty cells after it, so the passes must not restart from the top).
-  auto for_each_row = [&](auto&& visit) {
-    if (!header) visit(first, after_first.number());
-    detail::LineCursor rest = after_first;
-    while (rest.next(line)) {
-      if (detail::is_blank_line(line, delimiter)) continue;
-      detail::split_line(line, delimiter, cells, path, rest.number());
-      visit(cells, rest.number());
-    }
-  };
-  for_each_row(add_row);
+  std::vector<bool> is_categorical;
+  detail::read_delimited_numbers(rows, k, options.allow_nan, options.categorical, values,
+                                 is_categorical);
   const std::size_t n = k == 0 ? 0 : values.size() / k;
-
-  // The earliest problem in a column that stayed numeric.
-  const Problem* earliest = nullptr;
-  for (std::size_t j = 0; j < k; ++j) {
-    if (!is_categorical[j] && problems[j].line != 0 &&
-        (earliest == nullptr || problems[j].line < earliest->line)) {
-      earliest = &problems[j];
-    }
-  }
-  if (earliest) hilm::detail::raise<io_error>(path, earliest->message);
-
-  // Pass 2: categorical columns. Every non-missing cell is a level string, numbers included.
-  if (std::find(is_categorical.begin(), is_categorical.end(), true) != is_categorical.end()) {
-    std::vector<std::vector<std::string>> strings(k);
-    for (std::size_t j = 0; j < k; ++j) {
-      if (is_categorical[j]) strings[j].resize(n);
-    }
-    std::size_t r = 0;
-    for_each_row([&](const std::vector<detail::Cell>& row, std::size_t line_no) {
-      HILM_ASSERT(r < n && row.size() == k);
-      for (std::size_t j = 0; j < k; ++j) {
-        if (!is_categorical[j]) continue;
-        double v = 0;
-        const CellKind kind = detail::parse_cell_number(row[j].text, v);
-        if (kind == CellKind::Missing || (kind == CellKind::Number && std::isnan(v))) {
-          if (!options.allow_nan) {
-            hilm::detail::raise<io_error>(path, where(line_no, j) + "missing value ('" +
-                                                    detail::cell_for_message(row[j].text) +
-                                                    "') and NaN/Inf are not allowed");
-          }
-          continue;  // stays NaN (an empty string below)
-        }
-        strings[j][r] = detail::cell_string(row[j]);  // never empty: "" is missing
-      }
-      ++r;
-    });
-    for (std::size_t j = 0; j < k; ++j) {
-      if (!is_categorical[j]) continue;
-      std::vector<std::string> levels;
-      for (const auto& s : strings[j]) {
-        if (!s.empty()) levels.push_back(s);
-      }
-      std::sort(levels.begin(), levels.end());
-      levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::string& s = strings[j][i];
-        values[i * k + j] =
-            s.empty() ? std::numeric_limits<Scalar>::quiet_NaN()
-                      : static_cast<Scalar>(std::lower_bound(levels.begin(), levels.end(), s) -
-                                            levels.begin());
-      }
-      table.levels[j] = std::move(levels);
-    }
-  }
+  detail::code_categorical_columns(rows, k, n, options.allow_nan, is_categorical, values,
+                                   table.levels);
 
   table.data.resize(static_cast<Index>(n), static_cast<Index>(k));
   std::copy(values.begin(), values.end(), table.data.data());

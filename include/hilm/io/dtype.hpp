@@ -24,6 +24,7 @@
 
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/io/detail/element_conversion.hpp>
 
 namespace hilm {
 
@@ -204,66 +205,6 @@ template <class T>
   return static_cast<std::uint16_t>((bits + rounding) >> 16);
 }
 
-namespace detail {
-
-template <class T>
-[[nodiscard]] inline T load(const std::byte* p, bool swap) noexcept {
-  T value;
-  if (!swap) {
-    std::memcpy(&value, p, sizeof(T));
-    return value;
-  }
-  std::byte reversed[sizeof(T)];
-  for (std::size_t i = 0; i < sizeof(T); ++i) reversed[i] = p[sizeof(T) - 1 - i];
-  std::memcpy(&value, reversed, sizeof(T));
-  return value;
-}
-
-template <class Target, class Source>
-[[nodiscard]] inline bool convert_one(Source v, Conversion policy, Target& out) noexcept {
-  if constexpr (std::floating_point<Target>) {
-    if constexpr (std::floating_point<Source>) {
-      if (std::isnan(v) || std::isinf(v)) {
-        out = static_cast<Target>(v);
-        return true;
-      }
-      if constexpr (sizeof(Target) < sizeof(Source)) {
-        if (std::abs(v) > static_cast<Source>(std::numeric_limits<Target>::max())) return false;
-        out = static_cast<Target>(v);
-        return policy == Conversion::RoundFloats || static_cast<Source>(out) == v;
-      } else {
-        out = static_cast<Target>(v);
-        return true;
-      }
-    } else {  // integer or bool source: must be exact
-      out = static_cast<Target>(v);
-      if constexpr (std::numeric_limits<Source>::digits <= std::numeric_limits<Target>::digits) {
-        return true;
-      } else {
-        // |out| may be 2^63 or 2^64 after rounding, which does not convert back: check range first.
-        const Target limit = std::ldexp(Target(1), std::numeric_limits<Source>::digits);
-        if (!(out < limit) || (std::is_signed_v<Source> && out < -limit)) return false;
-        return static_cast<Source>(out) == v;
-      }
-    }
-  } else {  // integer target
-    if constexpr (std::floating_point<Source>) {
-      if (!std::isfinite(v) || std::trunc(v) != v) return false;
-      const Source lo = static_cast<Source>(std::numeric_limits<Target>::min());
-      const Source hi = std::ldexp(Source(1), std::numeric_limits<Target>::digits);
-      if (v < lo || !(v < hi)) return false;
-      out = static_cast<Target>(v);
-      return true;
-    } else {
-      if (!std::in_range<Target>(v)) return false;
-      out = static_cast<Target>(v);
-      return true;
-    }
-  }
-}
-
-}  // namespace detail
-
 /// Converts `count` stored elements of type `from` (big-endian when `big_endian`) at `src` into
 /// `dst`, following the file's conversion policy.
 /// @param path    file named in error messages.
@@ -277,6 +218,7 @@ void convert_elements(const std::byte* src, DType from, bool big_endian, Index c
                 "hilm::convert_elements: the target must be an arithmetic Eigen scalar");
   constexpr bool host_big = std::endian::native == std::endian::big;
   const bool swap = big_endian != host_big;
+  const bool round_floats = policy == Conversion::RoundFloats;
   const std::size_t size = dtype_size(from);
   auto fail = [&](Index i) {
     hilm::detail::raise<io_error>(
@@ -296,42 +238,42 @@ void convert_elements(const std::byte* src, DType from, bool big_endian, Index c
         ok = true;
         break;
       case DType::Int8:
-        ok = detail::convert_one(detail::load<std::int8_t>(p, false), policy, dst[i]);
+        ok = detail::convert_one(detail::load<std::int8_t>(p, false), round_floats, dst[i]);
         break;
       case DType::UInt8:
-        ok = detail::convert_one(detail::load<std::uint8_t>(p, false), policy, dst[i]);
+        ok = detail::convert_one(detail::load<std::uint8_t>(p, false), round_floats, dst[i]);
         break;
       case DType::Int16:
-        ok = detail::convert_one(detail::load<std::int16_t>(p, swap), policy, dst[i]);
+        ok = detail::convert_one(detail::load<std::int16_t>(p, swap), round_floats, dst[i]);
         break;
       case DType::UInt16:
-        ok = detail::convert_one(detail::load<std::uint16_t>(p, swap), policy, dst[i]);
+        ok = detail::convert_one(detail::load<std::uint16_t>(p, swap), round_floats, dst[i]);
         break;
       case DType::Int32:
-        ok = detail::convert_one(detail::load<std::int32_t>(p, swap), policy, dst[i]);
+        ok = detail::convert_one(detail::load<std::int32_t>(p, swap), round_floats, dst[i]);
         break;
       case DType::UInt32:
-        ok = detail::convert_one(detail::load<std::uint32_t>(p, swap), policy, dst[i]);
+        ok = detail::convert_one(detail::load<std::uint32_t>(p, swap), round_floats, dst[i]);
         break;
       case DType::Int64:
-        ok = detail::convert_one(detail::load<std::int64_t>(p, swap), policy, dst[i]);
+        ok = detail::convert_one(detail::load<std::int64_t>(p, swap), round_floats, dst[i]);
         break;
       case DType::UInt64:
-        ok = detail::convert_one(detail::load<std::uint64_t>(p, swap), policy, dst[i]);
+        ok = detail::convert_one(detail::load<std::uint64_t>(p, swap), round_floats, dst[i]);
         break;
       case DType::Float16:
-        ok = detail::convert_one(half_to_float(detail::load<std::uint16_t>(p, swap)), policy,
+        ok = detail::convert_one(half_to_float(detail::load<std::uint16_t>(p, swap)), round_floats,
                                  dst[i]);
         break;
       case DType::BFloat16:
-        ok = detail::convert_one(bfloat16_to_float(detail::load<std::uint16_t>(p, swap)), policy,
-                                 dst[i]);
+        ok = detail::convert_one(bfloat16_to_float(detail::load<std::uint16_t>(p, swap)),
+                                 round_floats, dst[i]);
         break;
       case DType::Float32:
-        ok = detail::convert_one(detail::load<float>(p, swap), policy, dst[i]);
+        ok = detail::convert_one(detail::load<float>(p, swap), round_floats, dst[i]);
         break;
       case DType::Float64:
-        ok = detail::convert_one(detail::load<double>(p, swap), policy, dst[i]);
+        ok = detail::convert_one(detail::load<double>(p, swap), round_floats, dst[i]);
         break;
     }
     if (!ok) [[unlikely]]

@@ -14,6 +14,7 @@
 
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/metrics/detail/matrix_ops.hpp>
 
 namespace hilm {
 
@@ -54,41 +55,6 @@ template <class Derived>
   }
   return ranks;
 }
-
-namespace detail {
-
-/// Centres each column and scales it to unit Euclidean norm; a constant column becomes zero.
-inline void standardize_columns(Matrix<double>& a) {
-  for (Index c = 0; c < a.cols(); ++c) {
-    const double scale = a.col(c).cwiseAbs().maxCoeff();
-    a.col(c).array() -= a.col(c).mean();
-    const double norm = a.col(c).norm();
-    // A column whose spread is at the rounding level of its values (a constant column after
-    // inexact centring) is treated as constant.
-    const double floor = 1e-13 * scale * std::sqrt(static_cast<double>(a.rows()));
-    if (norm > floor && norm > 0) {
-      a.col(c) /= norm;
-    } else {
-      a.col(c).setZero();
-    }
-  }
-}
-
-template <class Derived>
-void check_finite_matrix(const Eigen::MatrixBase<Derived>& a, const char* function,
-                         const char* name) {
-  for (Index j = 0; j < a.cols(); ++j) {
-    for (Index i = 0; i < a.rows(); ++i) {
-      if (!std::isfinite(static_cast<double>(a(i, j)))) {
-        hilm::detail::raise<invalid_argument>(std::string(function) + ": " + name + "(" +
-                                              std::to_string(i) + ", " + std::to_string(j) +
-                                              ") is not finite");
-      }
-    }
-  }
-}
-
-}  // namespace detail
 
 /// Correlation between every column of `a` and every column of `b`.
 ///

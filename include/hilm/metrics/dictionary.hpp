@@ -22,6 +22,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/metrics/correlation.hpp>
+#include <hilm/metrics/detail/matrix_ops.hpp>
 #include <hilm/metrics/hungarian.hpp>
 
 namespace hilm {
@@ -52,33 +53,6 @@ struct DictionaryRecovery {
   /// k × m cosines (signed, whatever `CosineSign` was requested).
   Matrix<double> cosine;
 };
-
-namespace detail {
-
-/// Rows scaled to unit norm; zero rows stay zero (their cosine with anything is 0).
-template <class Derived>
-Matrix<double> unit_rows(const Eigen::MatrixBase<Derived>& a) {
-  Matrix<double> out = a.template cast<double>();
-  for (Index i = 0; i < out.rows(); ++i) {
-    const double norm = out.row(i).norm();
-    if (norm > 0) {
-      out.row(i) /= norm;
-    } else {
-      out.row(i).setZero();
-    }
-  }
-  return out;
-}
-
-inline double median_of(const Vector<double>& v) {
-  if (v.size() == 0) return 0;
-  std::vector<double> values(v.data(), v.data() + v.size());
-  std::sort(values.begin(), values.end());
-  const std::size_t half = values.size() / 2;
-  return values.size() % 2 == 1 ? values[half] : 0.5 * (values[half - 1] + values[half]);
-}
-
-}  // namespace detail
 
 /// Scores recovered atoms against planted atoms by cosine similarity.
 ///

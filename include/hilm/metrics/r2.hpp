@@ -13,15 +13,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/metrics/correlation.hpp>
+#include <hilm/metrics/detail/matrix_ops.hpp>
 
 namespace hilm {
 
@@ -50,11 +53,14 @@ struct R2Options {
 
   /// @returns a message naming the offending field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (!(test_fraction > 0 && test_fraction < 1))
-      return "R2Options::test_fraction must lie in (0, 1)";
-    if (max_train < 2) return "R2Options::max_train must be >= 2";
-    if (!(ridge >= 0)) return "R2Options::ridge must be >= 0";
-    if (!(gamma >= 0)) return "R2Options::gamma must be >= 0";
+    using detail::invalid_field;
+    constexpr std::string_view type = "R2Options";
+    if (!(test_fraction > 0 && test_fraction < 1)) {
+      return invalid_field(type, "test_fraction", "lie in (0, 1)", test_fraction);
+    }
+    if (max_train < 2) return invalid_field(type, "max_train", "be >= 2", max_train);
+    if (!(ridge >= 0)) return invalid_field(type, "ridge", "be >= 0", ridge);
+    if (!(gamma >= 0)) return invalid_field(type, "gamma", "be >= 0", gamma);
     return std::nullopt;
   }
 };

@@ -32,8 +32,8 @@
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/error.hpp>
-#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/nmf/detail/nmf_data.hpp>
 #include <hilm/nmf/detail/nmf_init.hpp>

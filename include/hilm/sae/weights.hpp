@@ -12,8 +12,8 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/error.hpp>
-#include <hilm/core/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/sae/detail/parallel.hpp>
 #include <hilm/sae/detail/topk.hpp>

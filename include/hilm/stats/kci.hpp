@@ -49,9 +49,9 @@
 #include <Eigen/Eigenvalues>
 
 #include <hilm/concepts/ci_test.hpp>
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
-#include <hilm/core/parallel.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/stats/detail/indices.hpp>

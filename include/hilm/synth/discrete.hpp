@@ -18,109 +18,22 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <Eigen/Core>
 #include <Eigen/SVD>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/synth/detail/factor.hpp>
 #include <hilm/synth/graph.hpp>
 #include <hilm/synth/mlp.hpp>
 
 namespace hilm {
-
-namespace detail {
-
-/// A non-negative factor over a set of discrete variables (sorted ids). Entry index: mixed radix
-/// with the FIRST variable fastest.
-struct Factor {
-  std::vector<Index> vars;
-  std::vector<Index> cards;
-  std::vector<double> values;
-
-  [[nodiscard]] Index size() const {
-    Index s = 1;
-    for (const Index c : cards) s *= c;
-    return s;
-  }
-};
-
-/// Strides of `inner`'s variables inside the configuration of `outer` (0 when absent).
-inline std::vector<Index> strides_in(const Factor& inner, const std::vector<Index>& outer_vars) {
-  std::vector<Index> out(outer_vars.size(), 0);
-  Index stride = 1;
-  for (std::size_t i = 0; i < inner.vars.size(); ++i) {
-    const auto pos = std::find(outer_vars.begin(), outer_vars.end(), inner.vars[i]);
-    out[static_cast<std::size_t>(pos - outer_vars.begin())] = stride;
-    stride *= inner.cards[i];
-  }
-  return out;
-}
-
-/// Product of two factors over the union of their variables.
-inline Factor multiply(const Factor& a, const Factor& b) {
-  Factor r;
-  std::set_union(a.vars.begin(), a.vars.end(), b.vars.begin(), b.vars.end(),
-                 std::back_inserter(r.vars));
-  for (const Index v : r.vars) {
-    const auto ia = std::find(a.vars.begin(), a.vars.end(), v);
-    r.cards.push_back(ia != a.vars.end()
-                          ? a.cards[static_cast<std::size_t>(ia - a.vars.begin())]
-                          : b.cards[static_cast<std::size_t>(
-                                std::find(b.vars.begin(), b.vars.end(), v) - b.vars.begin())]);
-  }
-  const auto sa = strides_in(a, r.vars), sb = strides_in(b, r.vars);
-  const Index total = r.size();
-  r.values.resize(static_cast<std::size_t>(total));
-  std::vector<Index> state(r.vars.size(), 0);
-  Index ia = 0, ib = 0;
-  for (Index t = 0; t < total; ++t) {
-    r.values[static_cast<std::size_t>(t)] =
-        a.values[static_cast<std::size_t>(ia)] * b.values[static_cast<std::size_t>(ib)];
-    // Odometer step, first variable fastest.
-    for (std::size_t k = 0; k < state.size(); ++k) {
-      if (++state[k] < r.cards[k]) {
-        ia += sa[k];
-        ib += sb[k];
-        break;
-      }
-      ia -= sa[k] * (r.cards[k] - 1);
-      ib -= sb[k] * (r.cards[k] - 1);
-      state[k] = 0;
-    }
-  }
-  return r;
-}
-
-/// Sums variable `var` out of `f`.
-inline Factor sum_out(const Factor& f, Index var) {
-  const auto pos =
-      static_cast<std::size_t>(std::find(f.vars.begin(), f.vars.end(), var) - f.vars.begin());
-  Factor r;
-  Index inner = 1;
-  for (std::size_t i = 0; i < f.vars.size(); ++i) {
-    if (i < pos) inner *= f.cards[i];
-    if (i == pos) continue;
-    r.vars.push_back(f.vars[i]);
-    r.cards.push_back(f.cards[i]);
-  }
-  const Index card = f.cards[pos], outer = f.size() / (inner * card);
-  r.values.assign(static_cast<std::size_t>(inner * outer), 0.0);
-  for (Index o = 0; o < outer; ++o) {
-    for (Index c = 0; c < card; ++c) {
-      for (Index i = 0; i < inner; ++i) {
-        r.values[static_cast<std::size_t>(o * inner + i)] +=
-            f.values[static_cast<std::size_t>((o * card + c) * inner + i)];
-      }
-    }
-  }
-  return r;
-}
-
-}  // namespace detail
 
 /// A discrete Bayesian network: a graph whose every node is discrete, and one conditional
 /// probability table per node.
@@ -135,22 +48,30 @@ struct DiscreteModel {
   /// Checks the graph, the CPT shapes, and that every row is a probability vector (to 1e-9).
   [[nodiscard]] std::optional<std::string> validate() const {
     if (auto problem = graph.validate()) return problem;
+    constexpr std::string_view type = "DiscreteModel";
     if (cpt.size() != static_cast<std::size_t>(graph.nodes)) {
-      return "DiscreteModel: need one CPT per node";
+      return detail::invalid_field(
+          type, "cpt", "hold one table per node (" + std::to_string(graph.nodes) + ")", cpt.size());
     }
     for (Index v = 0; v < graph.nodes; ++v) {
       const int card = graph.cardinality[static_cast<std::size_t>(v)];
-      if (card < 2) return "DiscreteModel: node " + std::to_string(v) + " has cardinality < 2";
+      if (card < 2) {
+        return detail::invalid_field(type, "graph.cardinality[" + std::to_string(v) + "]",
+                                     "be >= 2", card);
+      }
       Index rows = 1;
       for (const Index u : graph.parents(v)) rows *= graph.cardinality[static_cast<std::size_t>(u)];
       const auto& t = cpt[static_cast<std::size_t>(v)];
+      const std::string field = "cpt[" + std::to_string(v) + "]";
       if (t.rows() != rows || t.cols() != card) {
-        return "DiscreteModel: CPT of node " + std::to_string(v) + " must be " +
-               std::to_string(rows) + " × " + std::to_string(card);
+        return detail::invalid_field_described(
+            type, field, "be " + std::to_string(rows) + " × " + std::to_string(card),
+            std::to_string(t.rows()) + " × " + std::to_string(t.cols()));
       }
       if ((t.array() < 0).any() || ((t.rowwise().sum().array() - 1).abs() > 1e-9).any()) {
-        return "DiscreteModel: CPT rows of node " + std::to_string(v) +
-               " must be probability vectors";
+        return detail::invalid_field_described(
+            type, field, "have probability vectors as rows (>= 0, summing to 1)",
+            "a row that is not");
       }
     }
     return std::nullopt;
@@ -360,14 +281,17 @@ struct CptOptions {
 
   /// @returns a message naming the offending field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (!(dirichlet_alpha > 0)) return "CptOptions::dirichlet_alpha must be > 0";
+    using detail::invalid_field;
+    constexpr std::string_view type = "CptOptions";
+    if (!(dirichlet_alpha > 0))
+      return invalid_field(type, "dirichlet_alpha", "be > 0", dirichlet_alpha);
     if (!(min_singular_ratio >= 0 && min_singular_ratio < 1)) {
-      return "CptOptions::min_singular_ratio must lie in [0, 1)";
+      return invalid_field(type, "min_singular_ratio", "lie in [0, 1)", min_singular_ratio);
     }
     if (!(min_probability >= 0 && min_probability < 0.5)) {
-      return "CptOptions::min_probability must lie in [0, 0.5)";
+      return invalid_field(type, "min_probability", "lie in [0, 0.5)", min_probability);
     }
-    if (max_attempts < 1) return "CptOptions::max_attempts must be >= 1";
+    if (max_attempts < 1) return invalid_field(type, "max_attempts", "be >= 1", max_attempts);
     return std::nullopt;
   }
 };

@@ -14,10 +14,12 @@
 #include <numbers>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
@@ -53,13 +55,16 @@ struct LinearSemOptions {
 
   /// @returns a message naming the offending field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (samples < 0) return "LinearSemOptions::samples must be >= 0";
+    constexpr std::string_view type = "LinearSemOptions";
+    if (samples < 0) return detail::invalid_field(type, "samples", "be >= 0", samples);
     if (!(std::isfinite(weight_low) && std::isfinite(weight_high) && weight_low <= weight_high)) {
-      return "LinearSemOptions::weight_low/weight_high must be finite with weight_low <= "
-             "weight_high";
+      return detail::invalid_field_described(
+          type, "weight_low", "be finite and <= weight_high (finite)",
+          detail::describe_value(weight_low) +
+              " (weight_high = " + detail::describe_value(weight_high) + ")");
     }
     if (!(noise_scale > 0 && std::isfinite(noise_scale))) {
-      return "LinearSemOptions::noise_scale must be finite and > 0";
+      return detail::invalid_field(type, "noise_scale", "be finite and > 0", noise_scale);
     }
     return std::nullopt;
   }

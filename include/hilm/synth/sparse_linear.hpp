@@ -18,14 +18,17 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/synth/detail/unit_atoms.hpp>
 
 namespace hilm {
 
@@ -65,36 +68,31 @@ struct SparseLinearOptions {
 
   /// Checks the options. @returns a message naming the offending field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (samples < 1)
-      return "SparseLinearOptions::samples must be >= 1, got " + std::to_string(samples);
-    if (features < 1) {
-      return "SparseLinearOptions::features must be >= 1, got " + std::to_string(features);
-    }
-    if (latents < 1)
-      return "SparseLinearOptions::latents must be >= 1, got " + std::to_string(latents);
+    using detail::describe_value;
+    using detail::invalid_field;
+    constexpr std::string_view type = "SparseLinearOptions";
+    if (samples < 1) return invalid_field(type, "samples", "be >= 1", samples);
+    if (features < 1) return invalid_field(type, "features", "be >= 1", features);
+    if (latents < 1) return invalid_field(type, "latents", "be >= 1", latents);
     if (!dense && !(rate > 0) && (active < 0 || active > latents)) {
-      return "SparseLinearOptions::active must lie in [0, latents=" + std::to_string(latents) +
-             "], got " + std::to_string(active);
+      return invalid_field(type, "active", "lie in [0, latents=" + std::to_string(latents) + "]",
+                           active);
     }
-    if (!(rate >= 0 && rate <= 1)) {
-      return "SparseLinearOptions::rate must lie in [0, 1], got " + std::to_string(rate);
-    }
+    if (!(rate >= 0 && rate <= 1)) return invalid_field(type, "rate", "lie in [0, 1]", rate);
     if (!(std::isfinite(value_min) && std::isfinite(value_max) && value_min >= 0 &&
           value_min <= value_max)) {
-      return "SparseLinearOptions::value_min/value_max must satisfy 0 <= value_min <= value_max, "
-             "got [" +
-             std::to_string(value_min) + ", " + std::to_string(value_max) + "]";
+      return detail::invalid_field_described(
+          type, "value_min", "satisfy 0 <= value_min <= value_max (both finite)",
+          describe_value(value_min) + " (value_max = " + describe_value(value_max) + ")");
     }
     if (!(noise >= 0 && std::isfinite(noise))) {
-      return "SparseLinearOptions::noise must be finite and >= 0, got " + std::to_string(noise);
+      return invalid_field(type, "noise", "be finite and >= 0", noise);
     }
     if (!(max_coherence > 0 && max_coherence <= 1)) {
-      return "SparseLinearOptions::max_coherence must lie in (0, 1], got " +
-             std::to_string(max_coherence);
+      return invalid_field(type, "max_coherence", "lie in (0, 1]", max_coherence);
     }
     if (coherence_attempts < 1) {
-      return "SparseLinearOptions::coherence_attempts must be >= 1, got " +
-             std::to_string(coherence_attempts);
+      return invalid_field(type, "coherence_attempts", "be >= 1", coherence_attempts);
     }
     return std::nullopt;
   }
@@ -113,47 +111,6 @@ struct SparseLinearData {
   /// Largest |cos| between two distinct atoms actually reached (0 when m = 1).
   double coherence = 0;
 };
-
-namespace detail {
-
-/// Largest |⟨a_i, candidate⟩| over the first `count` rows of `atoms` (rows are unit vectors).
-inline double max_abs_inner(const RowMatrix<double>& atoms, Index count,
-                            const Eigen::Ref<const RowVector<double>>& candidate) {
-  double worst = 0;
-  for (Index i = 0; i < count; ++i) worst = std::max(worst, std::abs(atoms.row(i).dot(candidate)));
-  return worst;
-}
-
-/// Draws m unit atoms in R^d, uniformly on the sphere (normalised Gaussian vectors), each
-/// rejection-sampled against the atoms drawn before it. Returns the coherence reached.
-inline double draw_unit_atoms(Index m, Index d, double max_coherence, int attempts, Random& rng,
-                              RowMatrix<double>& atoms) {
-  atoms.resize(m, d);
-  RowVector<double> candidate(d), best(d);
-  double reached = 0;
-  for (Index i = 0; i < m; ++i) {
-    double best_score = std::numeric_limits<double>::infinity();
-    for (int attempt = 0; attempt < attempts; ++attempt) {
-      double norm = 0;
-      do {
-        for (Index j = 0; j < d; ++j) candidate(j) = rng.normal();
-        norm = candidate.norm();
-      } while (!(norm > 0));
-      candidate /= norm;
-      const double score = max_abs_inner(atoms, i, candidate);
-      if (score < best_score) {
-        best_score = score;
-        best = candidate;
-      }
-      if (score <= max_coherence) break;
-    }
-    atoms.row(i) = best;
-    if (i > 0) reached = std::max(reached, best_score);
-  }
-  return reached;
-}
-
-}  // namespace detail
 
 /// Draws sparse linear mixing data with planted codes and atoms.
 ///

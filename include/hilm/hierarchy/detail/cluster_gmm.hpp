@@ -13,7 +13,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
-#include <hilm/core/parallel.hpp>
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/hierarchy/detail/cluster_common.hpp>
 

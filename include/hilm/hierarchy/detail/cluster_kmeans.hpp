@@ -11,7 +11,7 @@
 
 #include <Eigen/Core>
 
-#include <hilm/core/parallel.hpp>
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/hierarchy/detail/cluster_common.hpp>

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include <hilm/core/assert.hpp>
-#include <hilm/core/parallel.hpp>
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>

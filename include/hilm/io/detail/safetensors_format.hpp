@@ -321,7 +321,7 @@ template <class Scalar>
     auto store = [dst](auto value) { std::memcpy(dst, &value, sizeof(value)); };
     auto integer = [&](auto zero) {
       decltype(zero) out{};
-      if (!convert_one(v, Conversion::Exact, out)) return false;
+      if (!convert_one(v, /*round_floats=*/false, out)) return false;
       store(out);
       return true;
     };
@@ -375,9 +375,7 @@ template <class Scalar>
                         [](std::uint16_t b) { return bfloat16_to_float(b); });
       case DType::Float32: {
         float out = 0;
-        if (!convert_one(v,
-                         std::floating_point<Scalar> ? Conversion::RoundFloats : Conversion::Exact,
-                         out)) {
+        if (!convert_one(v, /*round_floats=*/std::floating_point<Scalar>, out)) {
           return false;
         }
         store(out);
@@ -385,7 +383,7 @@ template <class Scalar>
       }
       case DType::Float64: {
         double out = 0;
-        if (!convert_one(v, Conversion::Exact, out)) return false;
+        if (!convert_one(v, /*round_floats=*/false, out)) return false;
         store(out);
         return true;
       }

@@ -10,8 +10,8 @@
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/error.hpp>
-#include <hilm/core/parallel.hpp>
 #include <hilm/core/sparse_types.hpp>
 #include <hilm/core/threads.hpp>
 #include <hilm/core/types.hpp>

@@ -14,7 +14,7 @@
 
 #include <Eigen/Core>
 
-#include <hilm/core/parallel.hpp>
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>

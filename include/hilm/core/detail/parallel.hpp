@@ -8,8 +8,8 @@
 /// out of the region and rethrows it on the calling thread, or is marked
 /// `// hilm-nothrow: <reason>` on the line above its pragma when nothing in it can throw.
 /// `scripts/check-parallel-regions.sh` enforces that rule on every region (ctest label "lint").
-#ifndef HILM_CORE_PARALLEL_HPP
-#define HILM_CORE_PARALLEL_HPP
+#ifndef HILM_CORE_DETAIL_PARALLEL_HPP
+#define HILM_CORE_DETAIL_PARALLEL_HPP
 
 #include <atomic>
 #include <exception>
@@ -97,4 +97,4 @@ class ParallelGuard {
 
 }  // namespace hilm::detail
 
-#endif  // HILM_CORE_PARALLEL_HPP
+#endif  // HILM_CORE_DETAIL_PARALLEL_HPP
