@@ -190,7 +190,7 @@ TEST_CASE("pc: depth limit, background knowledge and option validation", "[graph
   CHECK_FALSE(hilm::PcResult{}.usable());  // not run
 }
 
-TEST_CASE("pc: collider choices keep causal-learn's codes; validate() names field and value",
+TEST_CASE("pc: collider choices keep causal-learn's codes, and validate() names field and value",
           "[graph][pc]") {
   CHECK(static_cast<int>(UcRule::SeparatingSets) == 0);
   CHECK(static_cast<int>(UcRule::MaxP) == 1);

@@ -111,8 +111,9 @@ struct PcOptions {
   /// @returns a message naming the first invalid field, or nothing.
   [[nodiscard]] std::optional<std::string> validate() const {
     using hilm::detail::invalid_field;
-    if (!(alpha > 0.0 && alpha < 1.0))
+    if (!(alpha > 0.0 && alpha < 1.0)) {
       return invalid_field("PcOptions", "alpha", "be in (0, 1)", alpha);
+    }
     if (depth < -1) return invalid_field("PcOptions", "depth", "be >= -1", depth);
     const int rule = static_cast<int>(uc_rule);
     const int priority = static_cast<int>(uc_priority);
