@@ -32,7 +32,6 @@
 #include <hilm/graph/meek.hpp>
 #include <hilm/graph/operators.hpp>
 #include <hilm/graph/pc.hpp>
-#include <hilm/graph/peer_compat.hpp>
 #include <hilm/hierarchy/bottom_level.hpp>
 #include <hilm/hierarchy/concept_graph.hpp>
 #include <hilm/hierarchy/fdr.hpp>
@@ -70,6 +69,7 @@
 #include <hilm/sources/matrix_source.hpp>
 #include <hilm/sources/npy_file_source.hpp>
 #include <hilm/sources/source_interface.hpp>
+#include <hilm/stats/causal_learn_rounding.hpp>
 #include <hilm/stats/ci_cache.hpp>
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/fisher_z.hpp>

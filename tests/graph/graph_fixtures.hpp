@@ -14,7 +14,7 @@ namespace hilm::test {
 /// probability `density`), its seed drawn from `rng`.
 inline hilm::Graph random_dag(Random& rng, Index n, double density) {
   const auto seed = static_cast<std::uint64_t>(rng.uniform_index(Index{1} << 40));
-  return hilm::Graph::from_synth(hilm::random_dag(
+  return hilm::to_graph(hilm::random_dag(
       {.nodes = n, .expected_degree = density * static_cast<double>(n - 1), .seed = seed}));
 }
 

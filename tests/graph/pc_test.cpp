@@ -20,6 +20,8 @@ using hilm::Graph;
 using hilm::Index;
 using hilm::Mark;
 using hilm::PcOptions;
+using hilm::UcPriority;
+using hilm::UcRule;
 
 namespace {
 
@@ -51,7 +53,9 @@ TEST_CASE("pc: a d-separation oracle gives the CPDAG of random DAGs (stable and 
     const Graph truth = hilm::dag_to_cpdag(dag);
     hilm::DSeparationOracle oracle(dag);
     for (const bool stable : {true, false}) {
-      for (const int priority : {0, 1, 2, 3, 4}) {
+      for (const auto priority :
+           {UcPriority::Overwrite, UcPriority::OrientBidirected, UcPriority::ExistingColliders,
+            UcPriority::StrongerColliders, UcPriority::StrongerStarColliders}) {
         PcOptions o;
         o.stable = stable;
         o.uc_priority = priority;
@@ -61,10 +65,10 @@ TEST_CASE("pc: a d-separation oracle gives the CPDAG of random DAGs (stable and 
       }
     }
     // max-p rules with the oracle also find the truth (p-values are 0/1: no ties to break).
-    for (const int rule : {1, 2}) {
+    for (const auto rule : {UcRule::MaxP, UcRule::DefiniteMaxP}) {
       PcOptions o;
       o.uc_rule = rule;
-      o.uc_priority = -1;
+      o.uc_priority = UcPriority::RuleDefault;
       const auto r = hilm::pc(oracle, o);
       CHECK(hilm::to_causal_learn_matrix(r.graph) == hilm::to_causal_learn_matrix(truth));
     }
@@ -170,8 +174,8 @@ TEST_CASE("pc: depth limit, background knowledge and option validation", "[graph
   bad.alpha = 1.5;
   CHECK_THROWS_AS(hilm::pc(oracle, bad), hilm::invalid_argument);
   bad = PcOptions{};
-  bad.uc_rule = 2;
-  bad.uc_priority = 1;
+  bad.uc_rule = UcRule::DefiniteMaxP;
+  bad.uc_priority = UcPriority::OrientBidirected;
   CHECK_THROWS_AS(hilm::pc(oracle, bad), hilm::invalid_argument);
   bad = PcOptions{};
   bad.background.required = {{0, 9}};
@@ -179,7 +183,65 @@ TEST_CASE("pc: depth limit, background knowledge and option validation", "[graph
 
   PcOptions cancel;
   cancel.progress = [](const hilm::Progress&) { return false; };
-  CHECK(hilm::pc(oracle, cancel).status == hilm::FitStatus::Cancelled);
+  const auto cancelled = hilm::pc(oracle, cancel);
+  CHECK(cancelled.status == hilm::FitStatus::Cancelled);
+  CHECK(cancelled.usable());  // the skeleton found so far
+  CHECK(full.usable());
+  CHECK_FALSE(hilm::PcResult{}.usable());  // not run
+}
+
+TEST_CASE("pc: collider choices keep causal-learn's codes, and validate() names field and value",
+          "[graph][pc]") {
+  CHECK(static_cast<int>(UcRule::SeparatingSets) == 0);
+  CHECK(static_cast<int>(UcRule::MaxP) == 1);
+  CHECK(static_cast<int>(UcRule::DefiniteMaxP) == 2);
+  CHECK(static_cast<int>(UcPriority::RuleDefault) == -1);
+  CHECK(static_cast<int>(UcPriority::Overwrite) == 0);
+  CHECK(static_cast<int>(UcPriority::OrientBidirected) == 1);
+  CHECK(static_cast<int>(UcPriority::ExistingColliders) == 2);
+  CHECK(static_cast<int>(UcPriority::StrongerColliders) == 3);
+  CHECK(static_cast<int>(UcPriority::StrongerStarColliders) == 4);
+  CHECK(PcOptions{}.uc_rule == UcRule::SeparatingSets);  // causal-learn's pc() defaults
+  CHECK(PcOptions{}.uc_priority == UcPriority::ExistingColliders);
+  CHECK_FALSE(PcOptions{}.validate().has_value());
+
+  PcOptions o;
+  o.alpha = 1.5;
+  CHECK(o.validate().value_or("") == "PcOptions::alpha must be in (0, 1), got 1.5");
+  o = PcOptions{};
+  o.depth = -2;
+  CHECK(o.validate().value_or("") == "PcOptions::depth must be >= -1, got -2");
+  o = PcOptions{};
+  o.uc_rule = static_cast<UcRule>(3);
+  CHECK(o.validate().value_or("") == "PcOptions::uc_rule must be 0, 1 or 2, got 3");
+  o = PcOptions{};
+  o.uc_priority = static_cast<UcPriority>(7);
+  CHECK(o.validate().value_or("") == "PcOptions::uc_priority must be in -1..4, got 7");
+  o = PcOptions{};
+  o.uc_rule = UcRule::DefiniteMaxP;
+  o.uc_priority = UcPriority::Overwrite;
+  CHECK(o.validate().value_or("") ==
+        "PcOptions::uc_priority must be -1, 2, 3 or 4 with uc_rule 2 (definite max-p), got 0");
+
+  hilm::BackgroundKnowledge bk;
+  bk.required = {{0, 9}};
+  CHECK(bk.validate(4).value_or("") ==
+        "BackgroundKnowledge::required must hold node ids in [0, 4), got 0 -> 9");
+  bk.required = {{1, 1}};
+  CHECK(bk.validate(4).value_or("") ==
+        "BackgroundKnowledge::required must hold no self-loop, got 1 -> 1");
+  bk.required = {{0, 1}, {1, 0}};
+  CHECK(bk.validate(4).value_or("") ==
+        "BackgroundKnowledge::required must hold no edge whose reverse is also required, got 0 "
+        "-> 1");
+  bk.required = {{0, 1}};
+  bk.forbidden = {{0, 1}};
+  CHECK(bk.validate(4).value_or("") ==
+        "BackgroundKnowledge::required must hold no edge that is also forbidden, got 0 -> 1");
+  bk.required.clear();
+  bk.forbidden = {{2, 5}};
+  CHECK(bk.validate(4).value_or("") ==
+        "BackgroundKnowledge::forbidden must hold node ids in [0, 4), got 2 -> 5");
 }
 
 TEST_CASE("pc: uc_priority resolves conflicting colliders as causal-learn documents",
@@ -187,20 +249,21 @@ TEST_CASE("pc: uc_priority resolves conflicting colliders as causal-learn docume
   // Skeleton 0 – 1 – 2 – 3 (a path) with sepsets that make both 0 → 1 ← 2 and 1 → 2 ← 3
   // colliders: the edge 1 – 2 is claimed in both directions.
   ScriptedTest t{4, {{0, 2}, {1, 3}, {0, 3}}};
-  auto run = [&](int priority) {
+  auto run = [&](UcPriority priority) {
     PcOptions o;
     o.uc_priority = priority;
     return hilm::pc(t, o).graph;
   };
-  const Graph overwrite = run(0);  // later triple (1, 2, 3) wins
+  const Graph overwrite = run(UcPriority::Overwrite);  // later triple (1, 2, 3) wins
   CHECK(overwrite.is_directed(0, 1));
   CHECK(overwrite.is_directed(1, 2));
   CHECK(overwrite.is_directed(3, 2));
-  const Graph bidirected = run(1);
+  const Graph bidirected = run(UcPriority::OrientBidirected);
   CHECK(bidirected.is_directed(0, 1));
   CHECK(bidirected.is_bidirected(1, 2));
   CHECK(bidirected.is_directed(3, 2));
-  const Graph keep = run(2);  // first triple (0, 1, 2) kept; (1, 2, 3) skipped
+  const Graph keep =
+      run(UcPriority::ExistingColliders);  // first triple (0, 1, 2) kept; (1, 2, 3) skipped
   CHECK(keep.is_directed(0, 1));
   CHECK(keep.is_directed(2, 1));
   CHECK(keep.is_undirected(2, 3));

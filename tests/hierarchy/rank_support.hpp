@@ -76,7 +76,7 @@ inline std::set<std::vector<Index>> observed_clusters(const hilm::Graph& g) {
 
 /// The same for a generator's truth.
 inline std::set<std::vector<Index>> observed_clusters(const hilm::SynthGraph& g) {
-  return observed_clusters(hilm::Graph::from_synth(g));
+  return observed_clusters(hilm::to_graph(g));
 }
 
 }  // namespace hilm::test

@@ -13,10 +13,10 @@
 #include <hilm/graph/dseparation.hpp>
 #include <hilm/graph/endpoint_matrix.hpp>
 #include <hilm/graph/pc.hpp>
-#include <hilm/graph/peer_compat.hpp>
 #include <hilm/io/delimited.hpp>
 #include <hilm/io/npy.hpp>
 #include <hilm/metrics/graph_metrics.hpp>
+#include <hilm/stats/causal_learn_rounding.hpp>
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/fisher_z.hpp>
 
@@ -94,8 +94,8 @@ TEST_CASE("peer: PC with Fisher-z reproduces causal-learn's 7 results on data_li
     PcOptions o;
     o.alpha = 0.05;
     o.stable = true;
-    o.uc_rule = c.rule;
-    o.uc_priority = c.priority;
+    o.uc_rule = static_cast<hilm::UcRule>(c.rule);  // causal-learn's codes name the files
+    o.uc_priority = static_cast<hilm::UcPriority>(c.priority);
     hilm::CausalLearnRounding rounded(fz);
     const auto r = hilm::pc(rounded, o);
     CHECK(r.status == hilm::FitStatus::Converged);
@@ -116,7 +116,7 @@ TEST_CASE("peer: PC with chi-square and G-square reproduces causal-learn on data
     auto test =
         std::string(name) == "chisq" ? hilm::chi_square_test(data) : hilm::g_square_test(data);
     PcOptions o;
-    o.uc_priority = -1;
+    o.uc_priority = hilm::UcPriority::RuleDefault;
     const auto r = hilm::pc(test, o);
     const EndpointMatrix expected =
         load_endpoints(results("discrete_10_pc_" + std::string(name) + "_0.05_stable_0_-1.txt"));
@@ -140,7 +140,7 @@ void check_bnlearn_network(const std::string& name) {
   REQUIRE(data.rows() == 10000);
   auto test = hilm::chi_square_test(data);
   PcOptions o;
-  o.uc_priority = -1;
+  o.uc_priority = hilm::UcPriority::RuleDefault;
   const auto r = hilm::pc(test, o);
   const EndpointMatrix expected = load_endpoints(
       bnlearn("benchmark_returned_results/" + name + "_pc_chisq_0.05_stable_0_-1.txt"));

@@ -1,3 +1,8 @@
+#include <string>
+#include <vector>
+
+#include <hilm/graph/graph.hpp>
+#include <hilm/graph/json.hpp>
 #include <hilm/synth/graph.hpp>
 
 #include "support/catch.hpp"
@@ -103,4 +108,52 @@ TEST_CASE("synth graph: validate finds cycles, duplicates and bad sizes", "[synt
   REQUIRE(g.validate().has_value());
   g.level = {0, 0, 0};
   REQUIRE_FALSE(g.validate().has_value());
+}
+
+TEST_CASE("synth graph: to_graph names, levels and cardinalities the truth's nodes", "[synth]") {
+  hilm::SynthGraph truth;
+  truth.nodes = 4;
+  truth.observed = {true, true, true, false};
+  truth.level = {0, 0, 0, 1};
+  truth.cardinality = {2, 2, 2, 3};
+  truth.edges = {{3, 0}, {3, 1}, {3, 2}};
+  hilm::Graph h = hilm::to_graph(truth);
+  CHECK(h.num_observed() == 3);
+  CHECK(h.node(3).name == "L1");
+  CHECK(h.node(3).cardinality == 3);
+  CHECK(h.children(3) == std::vector<Index>{0, 1, 2});
+  CHECK(h.observed_adjacency().isZero());
+  const Index extra = h.add_node({"L2", false, 2, 2});
+  CHECK(extra == 4);
+  CHECK(h.children(3) == std::vector<Index>{0, 1, 2});
+  CHECK_FALSE(h == hilm::to_graph(truth));
+  SynthGraph cyclic = truth;
+  cyclic.edges.emplace_back(0, 3);
+  CHECK_THROWS_AS(hilm::to_graph(cyclic), hilm::invalid_argument);
+}
+
+TEST_CASE("synth graph: to_json writes graph.json with the truth's edge order", "[synth]") {
+  SynthGraph truth{.nodes = 4,
+                   .edges = {{2, 1}, {3, 0}},
+                   .observed = {true, true, false, false},
+                   .level = {0, 0, 1, 1},
+                   .cardinality = {0, 0, 3, 0}};
+  CHECK(hilm::to_json(truth) ==
+        "{\"nodes\": [{\"id\": 0, \"name\": \"X1\", \"observed\": true, \"level\": 0, "
+        "\"cardinality\": null}, {\"id\": 1, \"name\": \"X2\", \"observed\": true, \"level\": 0, "
+        "\"cardinality\": null}, {\"id\": 2, \"name\": \"L1\", \"observed\": false, \"level\": 1, "
+        "\"cardinality\": 3}, {\"id\": 3, \"name\": \"L2\", \"observed\": false, \"level\": 1, "
+        "\"cardinality\": null}], \"edges\": [{\"from\": 2, \"to\": 1, \"mark\": \"->\"}, "
+        "{\"from\": 3, \"to\": 0, \"mark\": \"->\"}]}");
+  // Graph::edges() lists 3 -> 0 first; the truth's own order is kept, the text is otherwise the
+  // graph's.
+  const hilm::Graph g = hilm::to_graph(truth);
+  CHECK(hilm::to_json(g) ==
+        "{\"nodes\": [{\"id\": 0, \"name\": \"X1\", \"observed\": true, \"level\": 0, "
+        "\"cardinality\": null}, {\"id\": 1, \"name\": \"X2\", \"observed\": true, \"level\": 0, "
+        "\"cardinality\": null}, {\"id\": 2, \"name\": \"L1\", \"observed\": false, \"level\": 1, "
+        "\"cardinality\": 3}, {\"id\": 3, \"name\": \"L2\", \"observed\": false, \"level\": 1, "
+        "\"cardinality\": null}], \"edges\": [{\"from\": 3, \"to\": 0, \"mark\": \"->\"}, "
+        "{\"from\": 2, \"to\": 1, \"mark\": \"->\"}]}");
+  CHECK(hilm::from_json(hilm::to_json(truth)) == g);
 }

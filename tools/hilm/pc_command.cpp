@@ -16,7 +16,7 @@
 #include <hilm/graph/dot.hpp>
 #include <hilm/graph/json.hpp>
 #include <hilm/graph/pc.hpp>
-#include <hilm/graph/peer_compat.hpp>
+#include <hilm/stats/causal_learn_rounding.hpp>
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/fisher_z.hpp>
 #include <hilm/stats/kci.hpp>
@@ -32,8 +32,8 @@ struct PcArgs {
   std::string test;
   double alpha = 0.05;
   bool stable = true;
-  int uc_rule = 0;
-  int uc_priority = 2;
+  int uc_rule = 0;      // causal-learn's code, converted to hilm::UcRule
+  int uc_priority = 2;  // causal-learn's code, converted to hilm::UcPriority
   int depth = -1;
   std::string forbid;
   std::string require;
@@ -109,8 +109,9 @@ void setup_pc(CLI::App& root) {
     hilm::PcOptions o;
     o.alpha = a->alpha;
     o.stable = a->stable;
-    o.uc_rule = a->uc_rule;
-    o.uc_priority = a->uc_priority;
+    // The enumerators' values are the codes the flags take (checked to 0..2 and -1..4 above).
+    o.uc_rule = static_cast<hilm::UcRule>(a->uc_rule);
+    o.uc_priority = static_cast<hilm::UcPriority>(a->uc_priority);
     o.depth = a->depth;
     o.background.forbidden = parse_edges(a->forbid, "--forbid", p);
     o.background.required = parse_edges(a->require, "--require", p);

@@ -8,6 +8,7 @@
 
 #include <hilm/io/npy.hpp>
 #include <hilm/synth/discrete.hpp>
+#include <hilm/synth/graph.hpp>
 #include <hilm/synth/linear_sem.hpp>
 #include <hilm/synth/selection_hierarchy.hpp>
 #include <hilm/synth/sparse_linear.hpp>
@@ -88,25 +89,10 @@ void write_exact(const SynthArgs& a, const std::string& name, const Eigen::Matri
   files.push_back(name);
 }
 
-/// graph.json layout of DESIGN.md §3 (observed nodes named X1…, latents L1…).
+/// graph.json layout of DESIGN.md §3 (observed nodes named X1…, latents L1…), written by the
+/// library's one graph.json writer and embedded in truth.json.
 nlohmann::json graph_json(const hilm::SynthGraph& g) {
-  nlohmann::json nodes = nlohmann::json::array(), edges = nlohmann::json::array();
-  Index observed = 0, latent = 0;
-  for (Index v = 0; v < g.nodes; ++v) {
-    const auto vs = static_cast<std::size_t>(v);
-    const bool is_observed = g.observed[vs];
-    nlohmann::json node{
-        {"id", v},
-        {"name", is_observed ? "X" + std::to_string(++observed) : "L" + std::to_string(++latent)},
-        {"observed", is_observed},
-        {"level", g.level[vs]}};
-    node["cardinality"] =
-        g.cardinality[vs] > 0 ? nlohmann::json(g.cardinality[vs]) : nlohmann::json();
-    nodes.push_back(node);
-  }
-  for (const auto& [from, to] : g.edges)
-    edges.push_back({{"from", from}, {"to", to}, {"mark", "->"}});
-  return {{"nodes", nodes}, {"edges", edges}};
+  return nlohmann::json::parse(hilm::to_json(g));
 }
 
 nlohmann::json matrix_json(const Matrix<double>& m) {

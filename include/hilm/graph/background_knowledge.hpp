@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/types.hpp>
 
 namespace hilm {
@@ -45,24 +46,38 @@ struct BackgroundKnowledge {
   /// self-loop, both directions required).
   /// @returns a message describing the first problem, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate(Index nodes) const {
+    using hilm::detail::invalid_field_described;
     auto bad_id = [&](const std::pair<Index, Index>& e) {
       return e.first < 0 || e.second < 0 || e.first >= nodes || e.second >= nodes;
     };
     auto name = [](const std::pair<Index, Index>& e) {
       return std::to_string(e.first) + " -> " + std::to_string(e.second);
     };
+    const std::string in_range = "hold node ids in [0, " + std::to_string(nodes) + ")";
     for (const auto& e : forbidden) {
-      if (bad_id(e)) return "background knowledge: forbidden edge " + name(e) + " is out of range";
-      if (e.first == e.second) return "background knowledge: self-loop " + name(e);
+      if (bad_id(e)) {
+        return invalid_field_described("BackgroundKnowledge", "forbidden", in_range, name(e));
+      }
+      if (e.first == e.second) {
+        return invalid_field_described("BackgroundKnowledge", "forbidden", "hold no self-loop",
+                                       name(e));
+      }
     }
     for (const auto& e : required) {
-      if (bad_id(e)) return "background knowledge: required edge " + name(e) + " is out of range";
-      if (e.first == e.second) return "background knowledge: self-loop " + name(e);
+      if (bad_id(e)) {
+        return invalid_field_described("BackgroundKnowledge", "required", in_range, name(e));
+      }
+      if (e.first == e.second) {
+        return invalid_field_described("BackgroundKnowledge", "required", "hold no self-loop",
+                                       name(e));
+      }
       if (is_forbidden(e.first, e.second)) {
-        return "background knowledge: " + name(e) + " is both required and forbidden";
+        return invalid_field_described("BackgroundKnowledge", "required",
+                                       "hold no edge that is also forbidden", name(e));
       }
       if (is_required(e.second, e.first)) {
-        return "background knowledge: both " + name(e) + " and its reverse are required";
+        return invalid_field_described("BackgroundKnowledge", "required",
+                                       "hold no edge whose reverse is also required", name(e));
       }
     }
     return std::nullopt;

@@ -19,9 +19,13 @@
 
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
-#include <hilm/synth/graph.hpp>
 
 namespace hilm {
+
+/// Adjacency matrix with the encoding used by every graph metric: `a(i, j) = 1` and `a(j, i) = 0`
+/// means i → j; `a(i, j) = a(j, i) = 1` means an undirected edge i — j (as in a CPDAG); both 0
+/// means no edge. Diagonal entries are 0.
+using Adjacency = Eigen::Matrix<std::int8_t, Eigen::Dynamic, Eigen::Dynamic>;
 
 /// The mark of an edge as `graph.json` writes it.
 enum class Mark : std::uint8_t {
@@ -285,25 +289,6 @@ class Graph {
         }
       }
     }
-    return g;
-  }
-
-  /// Builds the graph of a generator's ground truth: nodes with their observed flag, level and
-  /// cardinality (observed nodes named X1…, latent ones L1…), every edge directed.
-  [[nodiscard]] static Graph from_synth(const SynthGraph& truth) {
-    if (const auto problem = truth.validate()) {
-      detail::raise<invalid_argument>("Graph::from_synth: " + *problem);
-    }
-    Graph g;
-    Index observed = 0;
-    Index latent = 0;
-    for (Index i = 0; i < truth.nodes; ++i) {
-      const auto k = static_cast<std::size_t>(i);
-      const bool obs = truth.observed[k];
-      g.add_node(Node{obs ? prefixed('X', ++observed) : prefixed('L', ++latent), obs,
-                      truth.level[k], truth.cardinality[k]});
-    }
-    for (const auto& [from, to] : truth.edges) g.add_edge(from, to, Mark::Directed);
     return g;
   }
 

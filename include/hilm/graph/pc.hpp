@@ -16,10 +16,12 @@
 ///   for (x, y) is the **union** of all separating S found from both ends at that depth.
 ///   Original variant: the edge goes at the first p > α and S is kept;
 /// - background knowledge (forbidden/required orientations) orients the skeleton;
-/// - collider rule (`uc_rule`): 0 = y ∉ sepset(x, z) ("UC_sepset"); 1 = max-p (x ⫫ z given a
+/// - collider rule (`uc_rule`, `UcRule`): 0 = y ∉ sepset(x, z) ("UC_sepset"); 1 = max-p (x ⫫ z
+/// given a
 ///   set without y is more plausible than with y); 2 = definite max-p (only unanimous decisions,
 ///   then the definite Meek pass);
-/// - conflicts (`uc_priority`): 0 overwrite, 1 make conflicting edges bidirected, 2 keep
+/// - conflicts (`uc_priority`, `UcPriority`): 0 overwrite, 1 make conflicting edges bidirected, 2
+/// keep
 ///   existing colliders, 3 visit colliders from the strongest (smallest max p over sets with y),
 ///   4 from the strongest* (largest max p over sets without y); −1 = the rule's default (3 for
 ///   rules 0 and 1, 4 for rule 2);
@@ -36,7 +38,6 @@
 #define HILM_GRAPH_PC_HPP
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <optional>
 #include <span>
@@ -46,15 +47,49 @@
 
 #include <hilm/concepts/ci_test.hpp>
 #include <hilm/core/detail/parallel.hpp>
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/graph/background_knowledge.hpp>
-#include <hilm/graph/detail/pc_orientation.hpp>
+#include <hilm/graph/detail/pc_runner.hpp>
 #include <hilm/graph/graph.hpp>
 
 namespace hilm {
+
+/// Collider rule of `pc()` on an unshielded triple x – y – z. The values are causal-learn's
+/// `uc_rule` codes (`pc(..., uc_rule=0)`), as the CLI's `--uc-rule` and graph.md use them.
+enum class UcRule : int {
+  /// 0, causal-learn's "uc_sepset": x → y ← z when y is not in the separating set of {x, z}.
+  SeparatingSets = 0,
+  /// 1, causal-learn's "maxP": a collider when the largest p of x ⫫ z over the conditioning sets
+  /// without y exceeds the largest over the sets with y (Ramsey 2016).
+  MaxP = 1,
+  /// 2, causal-learn's "definiteMaxP": only unanimous max-p decisions, recording definite
+  /// non-colliders, then the definite Meek pass.
+  DefiniteMaxP = 2,
+};
+
+/// How `pc()` resolves colliders that conflict (claim one edge in both directions). The values
+/// are causal-learn's `uc_priority` codes, as the CLI's `--uc-priority` and graph.md use them.
+enum class UcPriority : int {
+  /// −1: the rule's default, `StrongerColliders` for rules 0 and 1, `StrongerStarColliders`
+  /// for rule 2.
+  RuleDefault = -1,
+  /// 0: overwrite; each collider orients both its edges, later triples win.
+  Overwrite = 0,
+  /// 1: orient bi-directed; an edge claimed both ways becomes `<->`.
+  OrientBidirected = 1,
+  /// 2: prioritise existing colliders; a triple is skipped when y → x or y → z is already there
+  /// (causal-learn's `pc()` default).
+  ExistingColliders = 2,
+  /// 3: like 2, visiting the colliders from the strongest (smallest max p over the sets with y).
+  StrongerColliders = 3,
+  /// 4: like 2, visiting the colliders from the strongest* (largest max p over the sets without
+  /// y).
+  StrongerStarColliders = 4,
+};
 
 /// Options of `pc()`.
 struct PcOptions {
@@ -64,10 +99,11 @@ struct PcOptions {
   bool stable = true;
   /// Largest conditioning-set size tested; −1 for no limit.
   int depth = -1;
-  /// Collider rule: 0 separating sets, 1 max-p, 2 definite max-p (see the file comment).
-  int uc_rule = 0;
-  /// Conflict resolution −1 … 4 (see the file comment); causal-learn's `pc()` default is 2.
-  int uc_priority = 2;
+  /// Collider rule (see `UcRule` and the file comment).
+  UcRule uc_rule = UcRule::SeparatingSets;
+  /// Conflict resolution (see `UcPriority`); causal-learn's `pc()` default is
+  /// `ExistingColliders` (2).
+  UcPriority uc_priority = UcPriority::ExistingColliders;
   /// Forbidden and required edges (node ids are the test's variable indices).
   BackgroundKnowledge background{};
   /// Called after each depth of the skeleton search (stage "skeleton", done = depth + 1).
@@ -75,18 +111,21 @@ struct PcOptions {
 
   /// @returns a message naming the first invalid field, or nothing.
   [[nodiscard]] std::optional<std::string> validate() const {
+    using hilm::detail::invalid_field;
     if (!(alpha > 0.0 && alpha < 1.0)) {
-      return "PcOptions::alpha must be in (0, 1), got " + std::to_string(alpha);
+      return invalid_field("PcOptions", "alpha", "be in (0, 1)", alpha);
     }
-    if (depth < -1) return "PcOptions::depth must be >= -1, got " + std::to_string(depth);
-    if (uc_rule < 0 || uc_rule > 2) {
-      return "PcOptions::uc_rule must be 0, 1 or 2, got " + std::to_string(uc_rule);
+    if (depth < -1) return invalid_field("PcOptions", "depth", "be >= -1", depth);
+    const int rule = static_cast<int>(uc_rule);
+    const int priority = static_cast<int>(uc_priority);
+    if (rule < 0 || rule > 2) return invalid_field("PcOptions", "uc_rule", "be 0, 1 or 2", rule);
+    if (priority < -1 || priority > 4) {
+      return invalid_field("PcOptions", "uc_priority", "be in -1..4", priority);
     }
-    if (uc_priority < -1 || uc_priority > 4) {
-      return "PcOptions::uc_priority must be in -1..4, got " + std::to_string(uc_priority);
-    }
-    if (uc_rule == 2 && (uc_priority == 0 || uc_priority == 1)) {
-      return "PcOptions::uc_priority must be -1, 2, 3 or 4 with uc_rule 2 (definite max-p)";
+    if (uc_rule == UcRule::DefiniteMaxP &&
+        (uc_priority == UcPriority::Overwrite || uc_priority == UcPriority::OrientBidirected)) {
+      return invalid_field("PcOptions", "uc_priority",
+                           "be -1, 2, 3 or 4 with uc_rule 2 (definite max-p)", priority);
     }
     return std::nullopt;
   }
@@ -141,269 +180,10 @@ struct PcResult {
   /// `Converged`, or `Cancelled` when the progress callback asked to stop (graph then holds the
   /// skeleton found so far, unoriented).
   FitStatus status = FitStatus::NotRun;
+
+  /// True when `status` says the graph can be used (`hilm::usable`).
+  [[nodiscard]] bool usable() const noexcept { return hilm::usable(status); }
 };
-
-}  // namespace hilm
-
-namespace hilm::detail {
-
-template <class Test>
-class PcRunner {
- public:
-  PcRunner(Test& test, const PcOptions& options) : test_(test), options_(options) {}
-
-  PcResult run() {
-    PcResult result;
-    const Index p = test_.num_variables();
-    result.graph = Graph(p);
-    Graph& g = result.graph;
-    for (Index i = 0; i < p; ++i) {
-      for (Index j = i + 1; j < p; ++j) g.add_edge(i, j, Mark::Undirected);
-    }
-    const auto& bk = options_.background;
-    const BackgroundKnowledge* bkp = bk.empty() ? nullptr : &bk;
-    for (Index i = 0; i < p; ++i) {
-      for (Index j = i + 1; j < p; ++j) {
-        if (bk.is_forbidden(i, j) && bk.is_forbidden(j, i) && !required(i, j)) {
-          g.remove_edge(i, j);
-          result.sepsets.merge(i, j, {});
-        }
-      }
-    }
-    if (!skeleton(result)) {
-      result.status = FitStatus::Cancelled;
-      result.tests_run = static_cast<Index>(memo_.size());
-      return result;
-    }
-    ClAncestry anc(p);  // no directed edge yet
-    if (bkp != nullptr) cl_orient_by_knowledge(g, anc, bk);
-    const ClPValue pvalue = [this](Index x, Index y, const std::vector<Index>& s) {
-      return this->p_value(x, y, s);
-    };
-    int priority = options_.uc_priority;
-    if (priority == -1) priority = options_.uc_rule == 2 ? 4 : 3;
-    if (options_.uc_rule == 0) {
-      const auto& seps = result.sepsets;
-      cl_uc_sepset(
-          g, anc, priority, bkp,
-          [&seps](Index x, Index z, Index y) { return seps.separates_with(x, z, y); }, pvalue);
-      cl_meek(g, anc, bkp);
-    } else if (options_.uc_rule == 1) {
-      cl_maxp(g, anc, priority, bkp, pvalue);
-      cl_meek(g, anc, bkp);
-    } else {
-      std::vector<PcTriple> uc, non_uc;
-      cl_definite_maxp(g, anc, options_.alpha, priority, bkp, pvalue, uc, non_uc);
-      cl_definite_meek(g, anc, bkp, uc, non_uc);
-      cl_meek(g, anc, bkp);
-    }
-    result.tests_run = static_cast<Index>(memo_.size());
-    result.status = FitStatus::Converged;
-    return result;
-  }
-
- private:
-  using Key = std::vector<Index>;  // {min(x, y), max(x, y), sorted S...}
-
-  static Key make_key(Index x, Index y, std::span<const Index> s) {
-    Key k;
-    k.reserve(s.size() + 2);
-    k.push_back(std::min(x, y));
-    k.push_back(std::max(x, y));
-    k.insert(k.end(), s.begin(), s.end());
-    std::sort(k.begin() + 2, k.end());
-    return k;
-  }
-
-  bool required(Index i, Index j) const {
-    return options_.background.is_required(i, j) || options_.background.is_required(j, i);
-  }
-
-  double p_value(Index x, Index y, const std::vector<Index>& s) {
-    Key k = make_key(x, y, s);
-    if (auto it = memo_.find(k); it != memo_.end()) return it->second;
-    const double v =
-        static_cast<CiResult>(test_.test(k[0], k[1], std::span<const Index>(s))).p_value;
-    memo_.emplace(std::move(k), v);
-    return v;
-  }
-
-  // Evaluates the keys not yet in the memo, in parallel when the test is const-callable.
-  void evaluate(std::vector<Key> keys) {
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    keys.erase(std::remove_if(keys.begin(), keys.end(),
-                              [this](const Key& k) { return memo_.count(k) != 0; }),
-               keys.end());
-    std::vector<double> values(keys.size());
-    constexpr bool parallel = requires(const Test& t, Index i, std::span<const Index> s) {
-      { t.test(i, i, s) } -> std::convertible_to<CiResult>;
-    };
-    const auto count = static_cast<std::ptrdiff_t>(keys.size());
-    auto run_one = [&](auto& t, std::ptrdiff_t i) {
-      const Key& k = keys[static_cast<std::size_t>(i)];
-      values[static_cast<std::size_t>(i)] =
-          static_cast<CiResult>(t.test(k[0], k[1], std::span<const Index>(k).subspan(2))).p_value;
-    };
-    if (count == 0) return;
-    if constexpr (parallel) {
-      // Time the first test: a parallel region only pays off for a few milliseconds of work
-      // (Fisher-z tests cost about a microsecond; chi-square on 10^4 rows or KCI far more).
-      // The choice affects speed only, never the values.
-      const Test& ct = test_;
-      const auto start = std::chrono::steady_clock::now();
-      run_one(ct, 0);
-      const double first =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const bool worth_it = first * static_cast<double>(count) > 2e-3;
-      (void)worth_it;
-      hilm::detail::ParallelGuard guard;
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(dynamic, 4) if (worth_it)
-#endif
-      for (std::ptrdiff_t i = 1; i < count; ++i) {
-        guard.run([&] { run_one(ct, i); });
-      }
-      guard.rethrow();
-    } else {
-      for (std::ptrdiff_t i = 0; i < count; ++i) run_one(test_, i);
-    }
-    for (std::size_t i = 0; i < keys.size(); ++i) memo_.emplace(std::move(keys[i]), values[i]);
-  }
-
-  // Calls f(subset) for every |S| = size subset of `pool` in lexicographic order (itertools
-  // combinations); stops early when f returns false.
-  template <class F>
-  static void for_each_combination(const std::vector<Index>& pool, int size, F&& f) {
-    const auto n = static_cast<int>(pool.size());
-    if (size > n) return;
-    std::vector<int> idx(static_cast<std::size_t>(size));
-    for (int i = 0; i < size; ++i) idx[static_cast<std::size_t>(i)] = i;
-    std::vector<Index> subset(static_cast<std::size_t>(size));
-    while (true) {
-      for (int i = 0; i < size; ++i) {
-        subset[static_cast<std::size_t>(i)] =
-            pool[static_cast<std::size_t>(idx[static_cast<std::size_t>(i)])];
-      }
-      if (!f(subset)) return;
-      int i = size - 1;
-      while (i >= 0 && idx[static_cast<std::size_t>(i)] == n - size + i) --i;
-      if (i < 0) return;
-      ++idx[static_cast<std::size_t>(i)];
-      for (int j = i + 1; j < size; ++j) {
-        idx[static_cast<std::size_t>(j)] = idx[static_cast<std::size_t>(j - 1)] + 1;
-      }
-    }
-  }
-
-  static int max_degree(const Graph& g) {
-    int best = 0;
-    for (Index i = 0; i < g.size(); ++i) {
-      int d = 0;
-      for (Index j = 0; j < g.size(); ++j) d += (j != i && g.adjacent(i, j)) ? 1 : 0;
-      best = std::max(best, d);
-    }
-    return best;
-  }
-
-  static std::vector<Index> without(const std::vector<Index>& v, Index drop) {
-    std::vector<Index> out;
-    out.reserve(v.size());
-    for (Index a : v) {
-      if (a != drop) out.push_back(a);
-    }
-    return out;
-  }
-
-  // Returns false when cancelled.
-  bool skeleton(PcResult& result) {
-    Graph& g = result.graph;
-    const Index p = g.size();
-    int depth = -1;
-    while (max_degree(g) - 1 > depth) {
-      if (options_.depth >= 0 && depth >= options_.depth) break;
-      ++depth;
-      result.depth_reached = depth;
-      if (options_.stable) {
-        stable_depth(result, depth);
-      } else {
-        original_depth(result, depth);
-      }
-      if (!hilm::detail::report(options_.progress, Progress{"skeleton", depth + 1, 0, 0.0})) {
-        return false;
-      }
-    }
-    (void)p;
-    return true;
-  }
-
-  void stable_depth(PcResult& result, int depth) {
-    Graph& g = result.graph;
-    const Index p = g.size();
-    std::vector<std::vector<Index>> nb(static_cast<std::size_t>(p));
-    for (Index x = 0; x < p; ++x) nb[static_cast<std::size_t>(x)] = g.neighbors(x);
-    std::vector<Key> keys;
-    for (Index x = 0; x < p; ++x) {
-      for (Index y : nb[static_cast<std::size_t>(x)]) {
-        if (required(x, y)) continue;
-        for_each_combination(without(nb[static_cast<std::size_t>(x)], y), depth,
-                             [&](const std::vector<Index>& s) {
-                               keys.push_back(make_key(x, y, s));
-                               return true;
-                             });
-      }
-    }
-    evaluate(std::move(keys));
-    std::vector<std::pair<Index, Index>> removals;
-    for (Index x = 0; x < p; ++x) {
-      for (Index y : nb[static_cast<std::size_t>(x)]) {
-        if (required(x, y)) continue;
-        bool separated = false;
-        std::vector<Index> found;
-        for_each_combination(without(nb[static_cast<std::size_t>(x)], y), depth,
-                             [&](const std::vector<Index>& s) {
-                               if (memo_.at(make_key(x, y, s)) > options_.alpha) {
-                                 separated = true;
-                                 found.insert(found.end(), s.begin(), s.end());
-                               }
-                               return true;
-                             });
-        if (separated) {
-          result.sepsets.merge(x, y, found);
-          removals.emplace_back(x, y);
-        }
-      }
-    }
-    for (const auto& [x, y] : removals) g.remove_edge(x, y);
-  }
-
-  void original_depth(PcResult& result, int depth) {
-    Graph& g = result.graph;
-    const Index p = g.size();
-    for (Index x = 0; x < p; ++x) {
-      const std::vector<Index> nbx = g.neighbors(x);  // frozen for this x (as causal-learn)
-      for (Index y : nbx) {
-        if (required(x, y) || !g.adjacent(x, y)) continue;
-        for_each_combination(without(nbx, y), depth, [&](const std::vector<Index>& s) {
-          if (p_value(x, y, s) > options_.alpha) {
-            g.remove_edge(x, y);
-            result.sepsets.merge(x, y, s);
-            return false;
-          }
-          return true;
-        });
-      }
-    }
-  }
-
-  Test& test_;
-  const PcOptions& options_;
-  std::map<Key, double> memo_;
-};
-
-}  // namespace hilm::detail
-
-namespace hilm {
 
 /// Runs PC over a conditional-independence test.
 ///
@@ -424,9 +204,9 @@ template <CiTest Test>
 [[nodiscard]] PcResult pc(Test& test, const PcOptions& options = {}) {
   if (auto problem = options.validate()) hilm::detail::raise<invalid_argument>(*problem);
   if (auto problem = options.background.validate(test.num_variables())) {
-    hilm::detail::raise<invalid_argument>("pc: " + *problem);
+    hilm::detail::raise<invalid_argument>(*problem);
   }
-  return hilm::detail::PcRunner<Test>(test, options).run();
+  return hilm::detail::PcRunner<Test, PcOptions, PcResult>(test, options).run();
 }
 
 }  // namespace hilm

@@ -3,7 +3,8 @@
 /// draw: multi-level latent hierarchies (trees, several paths, skipped levels) and Erdős–Rényi
 /// DAGs without latents. The full graph type with d-separation and CPDAGs lives in `graph/`; this
 /// one only carries what a generator needs and converts to an adjacency matrix that the graph
-/// metrics (`metrics/graph_metrics.hpp`) read.
+/// metrics (`metrics/graph_metrics.hpp`) read, to a `Graph` (`to_graph`) and to `graph.json`
+/// (`to_json`). synth/ builds on graph/, never the reverse.
 #ifndef HILM_SYNTH_GRAPH_HPP
 #define HILM_SYNTH_GRAPH_HPP
 
@@ -20,13 +21,10 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/graph/graph.hpp>
+#include <hilm/graph/json.hpp>
 
 namespace hilm {
-
-/// Adjacency matrix with the encoding used by every graph metric: `a(i, j) = 1` and `a(j, i) = 0`
-/// means i → j; `a(i, j) = a(j, i) = 1` means an undirected edge i — j (as in a CPDAG); both 0
-/// means no edge. Diagonal entries are 0.
-using Adjacency = Eigen::Matrix<std::int8_t, Eigen::Dynamic, Eigen::Dynamic>;
 
 /// A directed acyclic graph over nodes 0 … nodes−1 with per-node attributes.
 ///
@@ -151,6 +149,38 @@ struct SynthGraph {
     return order;
   }
 };
+
+/// The `Graph` of a generator's ground truth: nodes with their observed flag, level and
+/// cardinality (observed nodes named X1…, latent ones L1…, each in id order), every edge directed.
+/// @throws invalid_argument if `truth.validate()` fails.
+[[nodiscard]] inline Graph to_graph(const SynthGraph& truth) {
+  if (const auto problem = truth.validate()) {
+    hilm::detail::raise<invalid_argument>("to_graph: " + *problem);
+  }
+  Graph g;
+  Index observed = 0;
+  Index latent = 0;
+  for (Index i = 0; i < truth.nodes; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const bool obs = truth.observed[k];
+    std::string name(1, obs ? 'X' : 'L');  // no operator+ on a temporary: g++ 12 -Wrestrict
+    name += std::to_string(obs ? ++observed : ++latent);
+    g.add_node(Node{std::move(name), obs, truth.level[k], truth.cardinality[k]});
+  }
+  for (const auto& [from, to] : truth.edges) g.add_edge(from, to, Mark::Directed);
+  return g;
+}
+
+/// `graph.json` text (DESIGN.md §3, as `to_json(const Graph&)` writes it) of a generator's ground
+/// truth: the nodes of `to_graph(truth)`, the edges `->` in `truth.edges` order.
+/// @throws invalid_argument if `truth.validate()` fails.
+[[nodiscard]] inline std::string to_json(const SynthGraph& truth) {
+  const Graph g = to_graph(truth);
+  std::vector<Edge> edges;
+  edges.reserve(truth.edges.size());
+  for (const auto& [from, to] : truth.edges) edges.push_back({from, to, Mark::Directed});
+  return hilm::detail::graph_json_text(g.nodes(), edges);
+}
 
 /// Options of `random_hierarchy()`: a multi-level latent hierarchy over an observed layer.
 struct HierarchyGraphOptions {

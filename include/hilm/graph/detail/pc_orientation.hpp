@@ -1,14 +1,15 @@
-// Orientation phase of PC with causal-learn's exact semantics: unshielded collider rules
-// (`UCSepset.uc_sepset`, `maxp`, `definite_maxp`), the orientation by background knowledge
-// (`BackgroundKnowledgeOrientUtils`) and the Meek passes (`Meek.meek`, `Meek.definite_meek`).
-//
-// The parity target is the identical endpoint matrix, and with conflicting colliders the result
-// depends on the order in which triples are visited. So the triples, triangles and kites are
-// enumerated in the order causal-learn's `CausalGraph.find_unshielded_triples / find_triangles /
-// find_kites` produce them: its `find_adj()` lists the ordered adjacencies (a, b) with a tail at
-// b first and those with an arrowhead at b second, each block by b then a (numpy `where` over
-// the row-major endpoint matrix); triples are pairs of such entries ((a, b), (b, c)) in
-// `itertools.permutations` order. Priority ordering uses a stable sort (Python's `sorted`).
+/// @file
+/// Orientation phase of PC with causal-learn's exact semantics: unshielded collider rules
+/// (`UCSepset.uc_sepset`, `maxp`, `definite_maxp`), the orientation by background knowledge
+/// (`BackgroundKnowledgeOrientUtils`) and the Meek passes (`Meek.meek`, `Meek.definite_meek`).
+///
+/// The parity target is the identical endpoint matrix, and with conflicting colliders the result
+/// depends on the order in which triples are visited. So the triples, triangles and kites are
+/// enumerated in the order causal-learn's `CausalGraph.find_unshielded_triples / find_triangles /
+/// find_kites` produce them: its `find_adj()` lists the ordered adjacencies (a, b) with a tail at
+/// b first and those with an arrowhead at b second, each block by b then a (numpy `where` over
+/// the row-major endpoint matrix); triples are pairs of such entries ((a, b), (b, c)) in
+/// `itertools.permutations` order. Priority ordering uses a stable sort (Python's `sorted`).
 #ifndef HILM_GRAPH_DETAIL_PC_ORIENTATION_HPP
 #define HILM_GRAPH_DETAIL_PC_ORIENTATION_HPP
 

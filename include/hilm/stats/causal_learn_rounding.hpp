@@ -10,8 +10,8 @@
 /// other: two strongly dependent tests that causal-learn scores as a tie (both 0) are ordered by
 /// hilm, and a different collider can win. Wrap the test in this adaptor to reproduce
 /// causal-learn's graphs exactly.
-#ifndef HILM_GRAPH_PEER_COMPAT_HPP
-#define HILM_GRAPH_PEER_COMPAT_HPP
+#ifndef HILM_STATS_CAUSAL_LEARN_ROUNDING_HPP
+#define HILM_STATS_CAUSAL_LEARN_ROUNDING_HPP
 
 #include <cmath>
 #include <span>
@@ -59,4 +59,4 @@ class CausalLearnRounding {
 
 }  // namespace hilm
 
-#endif  // HILM_GRAPH_PEER_COMPAT_HPP
+#endif  // HILM_STATS_CAUSAL_LEARN_ROUNDING_HPP
