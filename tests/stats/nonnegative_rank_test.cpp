@@ -3,8 +3,8 @@
 #include <vector>
 
 #include <hilm/core/random.hpp>
+#include <hilm/stats/cca_rank.hpp>
 #include <hilm/stats/nonnegative_rank.hpp>
-#include <hilm/stats/rank_test.hpp>
 #include <hilm/synth/discrete.hpp>
 #include <hilm/synth/graph.hpp>
 

@@ -28,8 +28,8 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/nmf/latent_class.hpp>
+#include <hilm/stats/cca_rank.hpp>
 #include <hilm/stats/discrete.hpp>
-#include <hilm/stats/rank_test.hpp>
 
 namespace hilm {
 
