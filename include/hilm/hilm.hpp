@@ -75,6 +75,7 @@
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/fisher_z.hpp>
 #include <hilm/stats/kci.hpp>
+#include <hilm/stats/kci_options.hpp>
 #include <hilm/stats/nonnegative_rank.hpp>
 #include <hilm/stats/permutation.hpp>
 #include <hilm/steer/edit.hpp>
