@@ -70,13 +70,14 @@
 #include <hilm/sources/npy_file_source.hpp>
 #include <hilm/sources/source_interface.hpp>
 #include <hilm/stats/causal_learn_rounding.hpp>
+#include <hilm/stats/cca_rank.hpp>
 #include <hilm/stats/ci_cache.hpp>
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/fisher_z.hpp>
 #include <hilm/stats/kci.hpp>
+#include <hilm/stats/kci_options.hpp>
 #include <hilm/stats/nonnegative_rank.hpp>
 #include <hilm/stats/permutation.hpp>
-#include <hilm/stats/rank_test.hpp>
 #include <hilm/steer/edit.hpp>
 #include <hilm/steer/hierarchical.hpp>
 #include <hilm/steer/side_effects.hpp>

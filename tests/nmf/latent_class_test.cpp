@@ -1,8 +1,10 @@
-// Tests of include/hilm/nmf/latent_class.hpp, nncp.hpp and rank_selection.hpp: exact tables,
-// the independence special case, calibration of the LR test under the null, power, CP factor
-// recovery, and cross-validated rank selection.
+// Tests of include/hilm/nmf/latent_class.hpp, nncp.hpp and rank_selection.hpp: exact fits of
+// latent class and CP models, their goodness-of-fit tests, and cross-validated rank selection.
+// (The likelihood-ratio test of non-negative rank built on latent_class is tested with it, in
+// tests/stats/nonnegative_rank_test.cpp.)
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include <Eigen/Core>
@@ -45,91 +47,24 @@ Matrix<double> latent_table(hilm::Random& random, Index rows, Index cols, Index 
   return a * Eigen::Map<Vector<double>>(prior.data(), r).asDiagonal() * b.transpose();
 }
 
-// Multinomial(n, p) counts over the entries of p (sum 1), by inversion of the cumulative sums.
-Matrix<double> sample_counts(hilm::Random& random, const Matrix<double>& p, int n) {
-  std::vector<double> cumulative(static_cast<std::size_t>(p.size()));
-  double total = 0;
-  for (Index c = 0; c < p.size(); ++c)
-    cumulative[static_cast<std::size_t>(c)] = (total += p.data()[c]);
-  Matrix<double> counts = Matrix<double>::Zero(p.rows(), p.cols());
-  for (int draw = 0; draw < n; ++draw) {
-    const double u = random.uniform() * total;
-    const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
-    const auto c = std::min<std::ptrdiff_t>(it - cumulative.begin(), p.size() - 1);
-    counts.data()[c] += 1;
-  }
-  return counts;
-}
-
 }  // namespace
 
-TEST_CASE("latent_class: an exact rank-r table is fitted exactly and rank r-1 is rejected",
-          "[nmf][latent]") {
+TEST_CASE("latent_class: an exact rank-r table is fitted exactly", "[nmf][latent]") {
   hilm::Random random(hilm::test::seed(1700));
   const Matrix<double> p = latent_table(random, 5, 6, 3);
   const Matrix<double> counts = 1e6 * p;
-  const auto test3 = hilm::nonnegative_rank_test(counts, {.rank = 3, .seed = 1});
-  CHECK(test3.dof == 6.0);        // (5 − 3)(6 − 3)
-  CHECK(test3.statistic < 1e-2);  // G² on 10⁶ counts: the fit is exact to ~1e-7
-  CHECK(test3.p_value > 0.99);
-  CHECK((test3.fit.fitted - p).cwiseAbs().maxCoeff() < 1e-5);
-  CHECK_THAT(test3.fit.weights.sum(), Catch::Matchers::WithinAbs(1.0, 1e-12));
-  for (Index s = 1; s < 3; ++s) CHECK(test3.fit.weights(s - 1) >= test3.fit.weights(s));
-  const auto test2 = hilm::nonnegative_rank_test(counts, {.rank = 2, .seed = 1});
-  CHECK(test2.dof == 12.0);
-  CHECK(test2.p_value < 1e-10);
-  // Saturated: r = min(I, J) leaves no degrees of freedom.
-  CHECK(hilm::nonnegative_rank_test(counts, {.rank = 5}).dof == 0.0);
-  CHECK(hilm::estimate_nonnegative_rank(counts, 0.05) == 3);
-}
-
-TEST_CASE("latent_class: rank one is the independence model with its classical G-squared",
-          "[nmf][latent]") {
-  hilm::Random random(hilm::test::seed(1800));
-  const Matrix<double> counts = sample_counts(random, latent_table(random, 4, 5, 2), 2000);
-  const auto test = hilm::nonnegative_rank_test(counts, {.rank = 1});
-  const double n = counts.sum();
-  const Vector<double> row = counts.rowwise().sum(), col = counts.colwise().sum().transpose();
-  double g2 = 0;
-  for (Index j = 0; j < 5; ++j)
-    for (Index i = 0; i < 4; ++i)
-      if (counts(i, j) > 0) g2 += 2 * counts(i, j) * std::log(counts(i, j) * n / (row(i) * col(j)));
-  CHECK_THAT(test.statistic, Catch::Matchers::WithinRel(g2, 1e-8));
-  CHECK(test.dof == 12.0);
-  CHECK_THAT(test.p_value, Catch::Matchers::WithinRel(hilm::chi2_sf(g2, 12.0), 1e-8));
-}
-
-TEST_CASE("latent_class: the LR test is calibrated under the null and has power",
-          "[nmf][latent][stat][slow]") {
-  // Null: a fixed rank-2 table (interior, positive factors); 300 samples of n = 4000.
-  hilm::Random random(hilm::test::seed(1900));
-  const Matrix<double> null_table = latent_table(random, 5, 5, 2);
-  // Alternative: three equally likely classes, each favouring its own row and column state.
-  Matrix<double> peaked = Matrix<double>::Ones(5, 3);
-  for (Index s = 0; s < 3; ++s) peaked(s, s) = 5;
-  peaked = peaked * (Vector<double>::Ones(5).transpose() * peaked).cwiseInverse().asDiagonal();
-  const Matrix<double> alt_table = peaked * (peaked.transpose() / 3.0);
-  const int seeds = 300;
-  int rejected = 0, detected = 0;
-  for (int s = 0; s < seeds; ++s) {
-    const Matrix<double> counts = sample_counts(random, null_table, 4000);
-    rejected += hilm::nonnegative_rank_test(
-                    counts, {.rank = 2, .restarts = 4, .seed = static_cast<std::uint64_t>(s)})
-                            .p_value < 0.05
-                    ? 1
-                    : 0;
-    if (s < 60) {
-      const Matrix<double> alt = sample_counts(random, alt_table, 4000);
-      detected +=
-          hilm::nonnegative_rank_test(alt, {.rank = 2, .restarts = 4}).p_value < 0.05 ? 1 : 0;
-    }
-  }
-  // Binomial(300, 0.05): mean 15, sd 3.8; a 99.9% band is [4, 28] (±3.3 sd).
-  const double rate = static_cast<double>(rejected) / seeds;
-  INFO("null rejection rate " << rate);
-  CHECK(rejected >= 4);
-  CHECK(rejected <= 28);
-  CHECK(detected >= 54);  // ≥ 90% power against a well-separated rank-3 table
+  // The fit behind the hypothesis "non-negative rank <= 3" of the stats test on the same table and
+  // seed (tests/stats/nonnegative_rank_test.cpp checks its G-squared, dof and p-value).
+  const hilm::LatentClassResult fit = hilm::latent_class(counts, {.rank = 3, .seed = 1});
+  CHECK(fit.usable());
+  CHECK((fit.fitted - p).cwiseAbs().maxCoeff() < 1e-5);
+  CHECK_THAT(fit.weights.sum(), Catch::Matchers::WithinAbs(1.0, 1e-12));
+  for (Index s = 1; s < 3; ++s) CHECK(fit.weights(s - 1) >= fit.weights(s));
+  // A single EM iteration cannot meet the tolerance: the fit stops at the budget, still usable.
+  const auto short_fit = hilm::latent_class(counts, {.rank = 3, .max_iterations = 1, .seed = 1});
+  CHECK(short_fit.status == hilm::FitStatus::MaxIterations);
+  CHECK(short_fit.usable());
+  CHECK_FALSE(hilm::LatentClassResult{}.usable());  // NotRun
 }
 
 TEST_CASE("nncp: a 3-way rank-2 table is decomposed and tested", "[nmf][nncp]") {
@@ -147,6 +82,7 @@ TEST_CASE("nncp: a 3-way rank-2 table is decomposed and tested", "[nmf][nncp]") 
               1e6 * weights(s) * factors[0](x, s) * factors[1](y, s) * factors[2](z, s);
   const auto fit = hilm::nonnegative_cp(table, {.rank = 2, .seed = 3});
   INFO("iterations " << fit.iterations << " status " << hilm::to_string(fit.status));
+  CHECK(fit.usable());
   CHECK(fit.dof == 35.0 - (1 + 2 * (2 + 3 + 2)));
   CHECK(fit.statistic < 1e-2);
   CHECK(fit.p_value > 0.99);
@@ -158,6 +94,22 @@ TEST_CASE("nncp: a 3-way rank-2 table is decomposed and tested", "[nmf][nncp]") 
   CHECK_THROWS_AS(
       hilm::nonnegative_cp(hilm::CountTensor{{3, 4}, Vector<double>::Ones(5)}, {.rank = 1}),
       hilm::invalid_argument);
+  // nonnegative_cp takes the options of the two-way model, with the same defaults.
+  const hilm::LatentClassOptions defaults;
+  CHECK(defaults.max_iterations == 5000);
+  CHECK(defaults.tolerance == 1e-12);
+  CHECK(defaults.restarts == 8);
+  CHECK(defaults.seed == 0);
+  const auto budget = hilm::nonnegative_cp(table, {.rank = 2, .max_iterations = 1, .seed = 3});
+  CHECK(budget.status == hilm::FitStatus::MaxIterations);
+  CHECK(budget.usable());
+  CHECK_FALSE(hilm::NonnegativeCpResult{}.usable());
+  try {
+    (void)hilm::nonnegative_cp(table, {.rank = 2, .restarts = 0});
+    FAIL("restarts = 0 accepted");
+  } catch (const hilm::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "LatentClassOptions::restarts must be >= 1, got 0");
+  }
 }
 
 TEST_CASE("nncp: count_tensor counts samples and the fit test accepts a sampled null",
@@ -219,10 +171,17 @@ TEST_CASE("select_nmf_rank: cross-validation finds the planted rank", "[nmf][ran
 TEST_CASE("latent_class: invalid arguments throw", "[nmf][latent]") {
   Matrix<double> counts = Matrix<double>::Ones(3, 3);
   CHECK_THROWS_AS(hilm::latent_class(counts, {.rank = 0}), hilm::invalid_argument);
+  try {
+    (void)hilm::latent_class(counts, {.rank = 0});
+    FAIL("rank = 0 accepted");
+  } catch (const hilm::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "LatentClassOptions::rank must be >= 1, got 0");
+  }
+  CHECK_THROWS_AS(hilm::latent_class(counts, {.rank = 1, .tolerance = -1}), hilm::invalid_argument);
   counts(1, 1) = -1;
   CHECK_THROWS_AS(hilm::latent_class(counts, {.rank = 1}), hilm::invalid_argument);
   CHECK_THROWS_AS(hilm::latent_class(Matrix<double>::Zero(3, 3), {.rank = 1}),
                   hilm::invalid_argument);
-  CHECK_THROWS_AS(hilm::estimate_nonnegative_rank(Matrix<double>::Ones(3, 3), 1.5),
-                  hilm::invalid_argument);
+  // (The check of estimate_nonnegative_rank's alpha moved to tests/stats/nonnegative_rank_test.cpp
+  // with the test itself: the non-negative rank test lives in stats now.)
 }

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include <hilm/core/random.hpp>
+#include <hilm/stats/cca_rank.hpp>
 #include <hilm/stats/discrete.hpp>
 #include <hilm/stats/fisher_z.hpp>
 #include <hilm/stats/kci.hpp>
-#include <hilm/stats/rank_test.hpp>
 
 #include "support/catch.hpp"
 

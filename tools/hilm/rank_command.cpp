@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <hilm/stats/cca_rank.hpp>
 #include <hilm/stats/nonnegative_rank.hpp>
-#include <hilm/stats/rank_test.hpp>
 
 #include "cli_common.hpp"
 

@@ -23,7 +23,7 @@
 /// Discrete data use the one-hot identity rank P(A, B) = rank Σ(one-hot A, one-hot B) + 1
 /// (DESIGN.md §1): a discrete variable with c states is a block of c − 1 code columns and a
 /// latent cover of code dimension k is one discrete latent with k + 1 states. The sample rank of
-/// the codes is the CCA/Bartlett test of `stats/rank_test.hpp`.
+/// the codes is the CCA/Bartlett test of `stats/cca_rank.hpp`.
 ///
 /// Identified (Huang et al. 2022, Thm. 4; Dong et al. 2024, Thm. 3.6): under purity-type
 /// conditions (each latent has enough pure children, here ≥ 2 children and ≥ 2 neighbours beyond
@@ -49,8 +49,8 @@
 #include <hilm/graph/graph.hpp>
 #include <hilm/hierarchy/detail/rank_engine.hpp>
 #include <hilm/hierarchy/detail/rank_oracles.hpp>
+#include <hilm/stats/cca_rank.hpp>
 #include <hilm/stats/discrete.hpp>
-#include <hilm/stats/rank_test.hpp>
 #include <hilm/synth/discrete.hpp>
 
 namespace hilm {

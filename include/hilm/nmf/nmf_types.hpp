@@ -7,8 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
@@ -96,25 +99,33 @@ struct NmfOptions {
   /// Called after every outer iteration (stage "nmf"); returning false cancels the fit.
   ProgressCallback progress{};
 
-  /// Returns a description of the first invalid field, or nothing when all are valid.
+  /// Returns `NmfOptions::<field> must <requirement>, got <value>` for the first invalid field,
+  /// or nothing when all are valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (rank < 1) return "rank must be >= 1, got " + std::to_string(rank);
-    if (!std::isfinite(beta)) return "beta must be finite";
+    using hilm::detail::invalid_field;
+    constexpr std::string_view type = "NmfOptions";
+    if (rank < 1) return invalid_field(type, "rank", "be >= 1", rank);
+    if (!std::isfinite(beta)) return invalid_field(type, "beta", "be finite", beta);
     if (solver != NmfSolver::MultiplicativeUpdate && beta != 2.0) {
-      return "beta = " + std::to_string(beta) +
-             " needs solver MultiplicativeUpdate (HALS and alternating NNLS minimise the Frobenius "
-             "loss, beta = 2)";
+      return invalid_field(type, "beta",
+                           "be 2 unless solver is MultiplicativeUpdate (HALS and alternating NNLS "
+                           "minimise the Frobenius loss)",
+                           beta);
     }
-    if (max_iterations < 0) return "max_iterations must be >= 0";
-    if (!(tolerance >= 0) || !std::isfinite(tolerance)) return "tolerance must be finite and >= 0";
-    if (patience < 1) return "patience must be >= 1";
-    for (double penalty : {l1_w, l1_h, l2_w, l2_h}) {
-      if (!(penalty >= 0) || !std::isfinite(penalty)) return "penalties must be finite and >= 0";
+    if (max_iterations < 0) return invalid_field(type, "max_iterations", "be >= 0", max_iterations);
+    if (!(tolerance >= 0) || !std::isfinite(tolerance))
+      return invalid_field(type, "tolerance", "be finite and >= 0", tolerance);
+    if (patience < 1) return invalid_field(type, "patience", "be >= 1", patience);
+    const std::pair<const char*, double> penalties[] = {
+        {"l1_w", l1_w}, {"l1_h", l1_h}, {"l2_w", l2_w}, {"l2_h", l2_h}};
+    for (const auto& [field, penalty] : penalties) {
+      if (!(penalty >= 0) || !std::isfinite(penalty))
+        return invalid_field(type, field, "be finite and >= 0", penalty);
     }
-    if (inner_iterations < 1) return "inner_iterations must be >= 1";
-    if (!(inner_tolerance >= 0) || !std::isfinite(inner_tolerance)) {
-      return "inner_tolerance must be finite and >= 0";
-    }
+    if (inner_iterations < 1)
+      return invalid_field(type, "inner_iterations", "be >= 1", inner_iterations);
+    if (!(inner_tolerance >= 0) || !std::isfinite(inner_tolerance))
+      return invalid_field(type, "inner_tolerance", "be finite and >= 0", inner_tolerance);
     return std::nullopt;
   }
 };

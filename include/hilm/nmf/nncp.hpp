@@ -11,7 +11,8 @@
 ///     dof = (Π_v d_v − 1) − [(r − 1) + r Σ_v (d_v − 1)]
 ///
 /// degrees of freedom (free cell probabilities minus free model parameters), which is the right
-/// count when the model is identifiable (Kruskal's condition, e.g. k ≥ 3 and r ≤ min d_v).
+/// count when the model is identifiable (Kruskal's condition, e.g. k ≥ 3 and r ≤ min d_v). The
+/// options are the `LatentClassOptions` of the two-way model (nmf/latent_class.hpp).
 #ifndef HILM_NMF_NNCP_HPP
 #define HILM_NMF_NNCP_HPP
 
@@ -31,6 +32,8 @@
 #include <hilm/core/random.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/nmf/detail/nncp_em.hpp>
+#include <hilm/nmf/latent_class.hpp>
 
 namespace hilm {
 
@@ -84,29 +87,6 @@ template <class Derived>
   return table;
 }
 
-/// Options of `nonnegative_cp`.
-struct NonnegativeCpOptions {
-  /// Number of components (latent classes) r ≥ 1.
-  Index rank = 0;
-  /// EM iterations at most, per start.
-  int max_iterations = 5000;
-  /// A start stops when the log-likelihood improves by less than `tolerance · n`.
-  double tolerance = 1e-12;
-  /// Random starts; the best log-likelihood is kept.
-  int restarts = 8;
-  /// Seed of the starting points.
-  std::uint64_t seed = 0;
-
-  /// Returns a description of the first invalid field, or nothing when all are valid.
-  [[nodiscard]] std::optional<std::string> validate() const {
-    if (rank < 1) return "rank must be >= 1, got " + std::to_string(rank);
-    if (max_iterations < 1) return "max_iterations must be >= 1";
-    if (!(tolerance >= 0) || !std::isfinite(tolerance)) return "tolerance must be finite and >= 0";
-    if (restarts < 1) return "restarts must be >= 1";
-    return std::nullopt;
-  }
-};
-
 /// A fitted non-negative CP model with its goodness-of-fit test.
 struct NonnegativeCpResult {
   /// r component weights π (sum 1), sorted decreasingly.
@@ -129,168 +109,58 @@ struct NonnegativeCpResult {
   int iterations = 0;
   /// Converged when the best start met the tolerance.
   FitStatus status = FitStatus::NotRun;
+
+  /// True when the fit holds a usable estimate (converged, or stopped at `max_iterations`).
+  [[nodiscard]] bool usable() const noexcept { return hilm::usable(status); }
 };
 
 /// Maximum-likelihood non-negative CP decomposition (latent class model) of a k-way count table,
 /// by EM over the non-empty cells with random restarts, and its χ² goodness-of-fit test.
 /// @param[in] table k-way counts (k ≥ 2).
-/// @param[in] options rank, EM settings, seed.
+/// @param[in] options rank, EM settings, seed: the `LatentClassOptions` of the two-way model
+///            (nmf/latent_class.hpp), with the same defaults.
 /// @returns weights, per-mode conditional tables, X², G², dof and p-values.
 /// @throws invalid_argument if `options` are invalid, k < 2, the sizes and counts disagree, the
 ///         table is empty, or a count is negative or not finite.
 /// Complexity: O(restarts · iterations · nnz · r · k) with nnz the non-empty cells, plus one pass
 /// over all cells for X².
+///
+/// @code
+/// hilm::CountTensor table = hilm::count_tensor(data);          // n × k integer codes
+/// hilm::NonnegativeCpResult fit = hilm::nonnegative_cp(table, {.rank = 2, .seed = 3});
+/// bool rank_two_fits = fit.usable() && fit.p_value > 0.05;
+/// @endcode
 [[nodiscard]] inline NonnegativeCpResult nonnegative_cp(const CountTensor& table,
-                                                        const NonnegativeCpOptions& options) {
-  if (auto problem = options.validate())
-    detail::raise<invalid_argument>("nonnegative_cp: " + *problem);
-  const auto k = static_cast<Index>(table.dims.size());
-  if (k < 2) detail::raise<invalid_argument>("nonnegative_cp: the table needs at least 2 modes");
-  double cells = 1;
-  for (const Index d : table.dims) {
-    if (d < 1) detail::raise<invalid_argument>("nonnegative_cp: every mode needs size >= 1");
-    cells *= static_cast<double>(d);
-  }
-  if (static_cast<double>(table.counts.size()) != cells) {
-    detail::raise<invalid_argument>("nonnegative_cp: counts has " +
-                                    std::to_string(table.counts.size()) + " entries, dims give " +
-                                    std::to_string(cells));
-  }
-  // Non-empty cells with their multi-indices.
-  std::vector<Index> codes;
-  std::vector<double> values;
-  std::vector<Index> index(static_cast<std::size_t>(k), 0);
-  for (Index c = 0; c < table.counts.size(); ++c) {
-    const double value = table.counts(c);
-    if (!(value >= 0) || !std::isfinite(value)) {
-      detail::raise<invalid_argument>("nonnegative_cp: count " + std::to_string(c) + " is " +
-                                      std::to_string(value));
-    }
-    if (value > 0) {
-      codes.insert(codes.end(), index.begin(), index.end());
-      values.push_back(value);
-    }
-    for (Index v = 0; v < k; ++v) {  // advance the multi-index, first mode fastest
-      if (++index[static_cast<std::size_t>(v)] < table.dims[static_cast<std::size_t>(v)]) break;
-      index[static_cast<std::size_t>(v)] = 0;
-    }
-  }
-  if (values.empty()) detail::raise<invalid_argument>("nonnegative_cp: the table is empty");
-  const auto nnz = static_cast<Index>(values.size());
-  double total = 0;
-  for (const double value : values) total += value;
+                                                        const LatentClassOptions& options) {
+  if (auto problem = options.validate()) detail::raise<invalid_argument>(*problem);
+  const double cells = detail::checked_cell_count(table.dims, table.counts.size());
+  const detail::NonemptyCells data = detail::nonempty_cells(table.dims, table.counts);
   const Index r = options.rank;
-  const double tiny = std::numeric_limits<double>::min();
-
   NonnegativeCpResult best;
   best.log_likelihood = -std::numeric_limits<double>::infinity();
   Random random(options.seed);
-  std::vector<double> draw;
-  Vector<double> q(r);
   for (int start = 0; start < options.restarts; ++start) {
     Random stream = random.stream(static_cast<std::uint64_t>(start));
     Vector<double> weights = Vector<double>::Constant(r, 1.0 / static_cast<double>(r));
-    std::vector<Matrix<double>> factors(static_cast<std::size_t>(k));
-    for (Index v = 0; v < k; ++v) {
-      const Index d = table.dims[static_cast<std::size_t>(v)];
-      Matrix<double>& f = factors[static_cast<std::size_t>(v)];
-      f.resize(d, r);
-      draw.resize(static_cast<std::size_t>(d));
-      for (Index s = 0; s < r; ++s) {
-        stream.dirichlet(1.0, std::span<double>(draw.data(), draw.size()));
-        for (Index x = 0; x < d; ++x)
-          f(x, s) = 0.5 / static_cast<double>(d) + 0.5 * draw[static_cast<std::size_t>(x)];
-      }
-    }
-    std::vector<Matrix<double>> expected(static_cast<std::size_t>(k));
-    double previous = -std::numeric_limits<double>::infinity(), loglik = previous;
+    std::vector<Matrix<double>> factors = detail::cp_starting_factors(table.dims, r, stream);
+    int iterations = 0;
     bool converged = false;
-    int iterations = 1;
-    for (; iterations <= options.max_iterations; ++iterations) {
-      for (Index v = 0; v < k; ++v) {
-        expected[static_cast<std::size_t>(v)] =
-            Matrix<double>::Zero(table.dims[static_cast<std::size_t>(v)], r);
-      }
-      Vector<double> mass = Vector<double>::Zero(r);
-      loglik = 0;
-      for (Index c = 0; c < nnz; ++c) {
-        const Index* x = codes.data() + c * k;
-        for (Index s = 0; s < r; ++s) {
-          double value = weights(s);
-          for (Index v = 0; v < k; ++v) value *= factors[static_cast<std::size_t>(v)](x[v], s);
-          q(s) = value;
-        }
-        const double p = std::max(q.sum(), tiny);
-        const double count = values[static_cast<std::size_t>(c)];
-        loglik += count * std::log(p);
-        q *= count / p;  // expected counts of the cell in each class (E-step)
-        mass += q;
-        for (Index v = 0; v < k; ++v)
-          expected[static_cast<std::size_t>(v)].row(x[v]) += q.transpose();
-      }
-      if (loglik - previous <= options.tolerance * total) {
-        converged = true;
-        break;
-      }
-      previous = loglik;
-      for (Index s = 0; s < r; ++s) {  // M-step
-        weights(s) = mass(s) / total;
-        if (mass(s) <= 0) continue;
-        for (Index v = 0; v < k; ++v) {
-          factors[static_cast<std::size_t>(v)].col(s) =
-              expected[static_cast<std::size_t>(v)].col(s) / mass(s);
-        }
-      }
-    }
+    const double loglik = detail::cp_em(data, options.max_iterations, options.tolerance, weights,
+                                        factors, iterations, converged);
     if (loglik > best.log_likelihood) {
       best.log_likelihood = loglik;
-      best.iterations = std::min(iterations, options.max_iterations);
+      best.iterations = iterations;
       best.status = converged ? FitStatus::Converged : FitStatus::MaxIterations;
-      std::vector<Index> order(static_cast<std::size_t>(r));
-      for (Index s = 0; s < r; ++s) order[static_cast<std::size_t>(s)] = s;
-      std::stable_sort(order.begin(), order.end(),
-                       [&](Index a, Index b) { return weights(a) > weights(b); });
-      best.weights.resize(r);
-      best.factors.assign(static_cast<std::size_t>(k), Matrix<double>());
-      for (Index v = 0; v < k; ++v) {
-        best.factors[static_cast<std::size_t>(v)].resize(table.dims[static_cast<std::size_t>(v)],
-                                                         r);
-      }
-      for (Index t = 0; t < r; ++t) {
-        const Index s = order[static_cast<std::size_t>(t)];
-        best.weights(t) = weights(s);
-        for (Index v = 0; v < k; ++v) {
-          best.factors[static_cast<std::size_t>(v)].col(t) =
-              factors[static_cast<std::size_t>(v)].col(s);
-        }
-      }
+      detail::sort_cp_classes(weights, factors, best.weights, best.factors);
     }
   }
-  // Goodness of fit over every cell.
-  double x2 = 0, g2 = 0;
-  std::fill(index.begin(), index.end(), Index(0));
-  for (Index c = 0; c < table.counts.size(); ++c) {
-    double p = 0;
-    for (Index s = 0; s < r; ++s) {
-      double value = best.weights(s);
-      for (Index v = 0; v < k; ++v)
-        value *= best.factors[static_cast<std::size_t>(v)](index[static_cast<std::size_t>(v)], s);
-      p += value;
-    }
-    const double expected_count = total * p, observed = table.counts(c);
-    if (expected_count > 0)
-      x2 += (observed - expected_count) * (observed - expected_count) / expected_count;
-    if (observed > 0) g2 += 2 * observed * std::log(observed / std::max(expected_count, tiny));
-    for (Index v = 0; v < k; ++v) {
-      if (++index[static_cast<std::size_t>(v)] < table.dims[static_cast<std::size_t>(v)]) break;
-      index[static_cast<std::size_t>(v)] = 0;
-    }
-  }
+  const detail::CpFitStatistics fit =
+      detail::cp_goodness_of_fit(table.dims, table.counts, data.total, best.weights, best.factors);
   double parameters = static_cast<double>(r - 1);
   for (const Index d : table.dims)
     parameters += static_cast<double>(r) * static_cast<double>(d - 1);
-  best.statistic = x2;
-  best.g_squared = std::max(g2, 0.0);
+  best.statistic = fit.pearson;
+  best.g_squared = std::max(fit.g_squared, 0.0);
   best.dof = std::max(0.0, cells - 1 - parameters);
   best.p_value = best.dof > 0 ? chi2_sf(best.statistic, best.dof) : 1.0;
   best.p_value_g = best.dof > 0 ? chi2_sf(best.g_squared, best.dof) : 1.0;

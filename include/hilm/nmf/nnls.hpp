@@ -19,6 +19,7 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/nmf/detail/nmf_data.hpp>
@@ -49,10 +50,14 @@ struct NnlsOptions {
   /// uses it as the optimality slack on the gradient (relative to the largest |b|).
   double tolerance = 1e-12;
 
-  /// Returns a description of the first invalid field, or nothing when all are valid.
+  /// Returns `NnlsOptions::<field> must <requirement>, got <value>` for the first invalid field,
+  /// or nothing when all are valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (max_iterations < 0) return "max_iterations must be >= 0";
-    if (!(tolerance >= 0) || !std::isfinite(tolerance)) return "tolerance must be finite and >= 0";
+    using hilm::detail::invalid_field;
+    if (max_iterations < 0)
+      return invalid_field("NnlsOptions", "max_iterations", "be >= 0", max_iterations);
+    if (!(tolerance >= 0) || !std::isfinite(tolerance))
+      return invalid_field("NnlsOptions", "tolerance", "be finite and >= 0", tolerance);
     return std::nullopt;
   }
 };
@@ -76,9 +81,7 @@ template <class DerivedG, class DerivedB>
   using Scalar = typename DerivedB::Scalar;
   static_assert(std::is_floating_point_v<Scalar>,
                 "nnls_gram: the right-hand side must hold float or double values");
-  if (auto problem = options.validate()) {
-    detail::raise<invalid_argument>("nnls_gram: " + *problem);
-  }
+  if (auto problem = options.validate()) detail::raise<invalid_argument>(*problem);
   if (gram.rows() != gram.cols()) {
     detail::raise<invalid_argument>("nnls_gram: gram must be square, got " +
                                     std::to_string(gram.rows()) + " x " +

@@ -15,10 +15,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
@@ -40,12 +42,16 @@ struct NmfRankSelectionOptions {
   /// Seed of the hold-out sets (the fits use `nmf.seed`).
   std::uint64_t seed = 0;
 
-  /// Returns a description of the first invalid field, or nothing when all are valid.
+  /// Returns `NmfRankSelectionOptions::<field> must <requirement>, got <value>` for the first
+  /// invalid field, or nothing when all are valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (!(holdout > 0 && holdout <= 0.5)) return "holdout must be in (0, 0.5]";
-    if (folds < 1) return "folds must be >= 1";
+    using hilm::detail::invalid_field;
+    constexpr std::string_view type = "NmfRankSelectionOptions";
+    if (!(holdout > 0 && holdout <= 0.5))
+      return invalid_field(type, "holdout", "lie in (0, 0.5]", holdout);
+    if (folds < 1) return invalid_field(type, "folds", "be >= 1", folds);
     for (const Index r : ranks) {
-      if (r < 1) return "every candidate rank must be >= 1";
+      if (r < 1) return invalid_field(type, "ranks", "hold only ranks >= 1", r);
     }
     return std::nullopt;
   }
@@ -75,9 +81,7 @@ template <class Derived>
 [[nodiscard]] NmfRankSelectionResult select_nmf_rank(const Eigen::MatrixBase<Derived>& a,
                                                      const NmfRankSelectionOptions& options) {
   using Scalar = typename Derived::Scalar;
-  if (auto problem = options.validate()) {
-    detail::raise<invalid_argument>("select_nmf_rank: " + *problem);
-  }
+  if (auto problem = options.validate()) detail::raise<invalid_argument>(*problem);
   const Index m = a.rows(), n = a.cols();
   const Index limit = std::min(m, n);
   NmfRankSelectionResult result;

@@ -42,6 +42,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/stats/detail/indices.hpp>
+#include <hilm/stats/detail/strata.hpp>
 
 namespace hilm {
 
@@ -111,36 +112,6 @@ template <class Derived>
   return out;
 }
 
-namespace detail {
-
-/// Maps each row to the id of its configuration of the columns `z` (ids 0…m−1, in order of
-/// first appearance after compression). Mixed-radix keys are compressed by sorting whenever their
-/// range would exceed 4n, so any |S| and any cardinalities work without overflow.
-inline std::vector<std::int64_t> stratum_ids(const DiscreteData& d, std::span<const Index> z,
-                                             std::int64_t& num_strata) {
-  const Index n = d.codes.rows();
-  std::vector<std::int64_t> ids(static_cast<std::size_t>(n), 0);
-  num_strata = 1;
-  const std::int64_t bound = 4 * static_cast<std::int64_t>(n) + 1024;
-  for (Index k : z) {
-    const std::int64_t card = d.levels[static_cast<std::size_t>(k)];
-    if (num_strata > bound / std::max<std::int64_t>(card, 1)) {
-      // Compress the current ids to 0…m−1 before the key range grows too large.
-      std::vector<std::int64_t> sorted = ids;
-      std::sort(sorted.begin(), sorted.end());
-      sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-      for (auto& id : ids) id = std::lower_bound(sorted.begin(), sorted.end(), id) - sorted.begin();
-      num_strata = static_cast<std::int64_t>(sorted.size());
-    }
-    for (Index i = 0; i < n; ++i)
-      ids[static_cast<std::size_t>(i)] = ids[static_cast<std::size_t>(i)] * card + d.codes(i, k);
-    num_strata *= card;
-  }
-  return ids;
-}
-
-}  // namespace detail
-
 /// Pearson χ² / G² conditional-independence test on discrete data (models `hilm::CiTest`).
 ///
 /// `test` costs O(n·(|S| + 1)) plus O(#strata·|X|·|Y|); it is const and thread-safe.
@@ -170,7 +141,7 @@ class DiscreteCiTest {
     const std::int64_t cx = data_.levels[static_cast<std::size_t>(x)];
     const std::int64_t cy = data_.levels[static_cast<std::size_t>(y)];
     std::int64_t num_strata = 1;
-    std::vector<std::int64_t> ids = detail::stratum_ids(data_, z, num_strata);
+    std::vector<std::int64_t> ids = detail::stratum_ids(data_.codes, data_.levels, z, num_strata);
     // Compress again if the dense table would be much larger than the data.
     if (num_strata * cx * cy > 8 * static_cast<std::int64_t>(n) + 4096) {
       std::vector<std::int64_t> sorted = ids;

@@ -56,242 +56,11 @@
 #include <hilm/core/types.hpp>
 #include <hilm/stats/detail/indices.hpp>
 #include <hilm/stats/detail/kci_factored.hpp>
+#include <hilm/stats/detail/kci_kernels.hpp>
 #include <hilm/stats/detail/pivoted_cholesky.hpp>
-#include <hilm/stats/detail/top_eigenpairs.hpp>
+#include <hilm/stats/kci_options.hpp>
 
 namespace hilm {
-
-/// Kernel family of one variable group.
-enum class KernelKind {
-  Gaussian,    ///< exp(−‖a − b‖² / (2σ²)), width from `KciWidth`
-  Polynomial,  ///< (1 + ⟨a, b⟩)^degree
-  Linear       ///< ⟨a, b⟩
-};
-
-/// How Gaussian kernel widths are chosen.
-enum class KciWidth {
-  Empirical,  ///< causal-learn's sample-size rule (see the file comment)
-  Median,     ///< √2 × median pairwise distance
-  Manual      ///< `width_x`, `width_y`, `width_z` (σ)
-};
-
-/// Null distribution of the KCI statistic.
-enum class KciNull {
-  Gamma,    ///< two-moment gamma approximation (deterministic; causal-learn `approx=True`)
-  Spectral  ///< simulated weighted sum of χ²₁ from the spectra (`null_samples` draws, `seed`)
-};
-
-/// How the conditional (and unconditional) statistic is computed. All choices are exact to
-/// rounding (see `KciOptions::factor_tolerance`); they differ in cost only.
-enum class KciMethod {
-  Automatic,  ///< factored when every kernel's numerical rank is ≤ `max_rank_fraction`·n, else
-              ///< dense
-  Dense,      ///< n × n factorisations, O(n³) (the reference path)
-  Factored    ///< always factored; the factors may grow to n columns (then slower than dense)
-};
-
-/// Options of `KciTest`; defaults are causal-learn's.
-struct KciOptions {
-  KernelKind kernel_x = KernelKind::Gaussian;  ///< kernel on X (and on (X, Z/2) when conditional)
-  KernelKind kernel_y = KernelKind::Gaussian;  ///< kernel on Y
-  KernelKind kernel_z = KernelKind::Gaussian;  ///< kernel on Z
-  KciWidth width = KciWidth::Empirical;        ///< Gaussian width rule
-  double width_x = 0.0;                        ///< σ for X when `width == Manual`
-  double width_y = 0.0;                        ///< σ for Y when `width == Manual`
-  double width_z = 0.0;                        ///< σ for Z when `width == Manual`
-  int polynomial_degree = 2;                   ///< degree of polynomial kernels
-  KciNull null = KciNull::Gamma;               ///< null approximation
-  Index null_samples = 5000;                   ///< draws of the simulated null
-  double epsilon = 1e-3;                       ///< ridge of the regression on Z
-  std::uint64_t seed = 0;                      ///< seed of the simulated null and median subsample
-  KciMethod method = KciMethod::Automatic;     ///< dense or factored computation
-  /// Pivoted-Cholesky stopping rule of the factored path: the discarded part of each kernel is
-  /// positive semi-definite with trace ≤ `factor_tolerance` × trace of the kernel (a bound on
-  /// its spectral norm). The default sits just above the rounding floor of the factorisation, so
-  /// the result is exact to rounding; larger values give a low-rank *approximation*.
-  double factor_tolerance = 1e-15;
-  /// `Automatic` falls back to the dense path when a kernel needs more than this fraction of n
-  /// factor columns (beyond about n/3 the factored path stops paying off).
-  double max_rank_fraction = 1.0 / 3.0;
-
-  /// @returns a message naming the first invalid field, or nothing.
-  [[nodiscard]] std::optional<std::string> validate() const {
-    if (width == KciWidth::Manual) {
-      if (!(width_x > 0) || !(width_y > 0) || !(width_z > 0))
-        return "KciOptions: width_x, width_y and width_z must be > 0 with KciWidth::Manual";
-    }
-    if (polynomial_degree < 1) return "KciOptions: polynomial_degree must be >= 1";
-    if (null_samples < 1) return "KciOptions: null_samples must be >= 1";
-    if (!(epsilon > 0)) return "KciOptions: epsilon must be > 0";
-    if (!(factor_tolerance >= 0) || !(factor_tolerance < 1))
-      return "KciOptions: factor_tolerance must be in [0, 1)";
-    if (!(max_rank_fraction > 0) || !(max_rank_fraction <= 1))
-      return "KciOptions: max_rank_fraction must be in (0, 1]";
-    return std::nullopt;
-  }
-};
-
-namespace detail {
-
-/// Columns of `data` listed in `cols`, z-scored with ddof = 1; constant columns become 0.
-inline Matrix<double> zscore_columns(const Eigen::Ref<const Matrix<double>>& data,
-                                     std::span<const Index> cols) {
-  const Index n = data.rows();
-  Matrix<double> out(n, static_cast<Index>(cols.size()));
-  for (Index j = 0; j < out.cols(); ++j) {
-    const auto c = data.col(cols[static_cast<std::size_t>(j)]);
-    const double mean = c.mean();
-    const double ss = (c.array() - mean).square().sum();
-    const double sd = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
-    if (sd > 0)
-      out.col(j) = (c.array() - mean) / sd;
-    else
-      out.col(j).setZero();
-  }
-  return out;
-}
-
-/// Raw columns (no scaling).
-inline Matrix<double> select_columns(const Eigen::Ref<const Matrix<double>>& data,
-                                     std::span<const Index> cols) {
-  Matrix<double> out(data.rows(), static_cast<Index>(cols.size()));
-  for (Index j = 0; j < out.cols(); ++j) out.col(j) = data.col(cols[static_cast<std::size_t>(j)]);
-  return out;
-}
-
-/// Squared Euclidean distances between the rows of `a` (n × d), by direct differences.
-inline Matrix<double> squared_distances(const Matrix<double>& a) {
-  const Index n = a.rows();
-  Matrix<double> d2(n, n);
-  const Matrix<double> at = a.transpose();  // d × n: one sample per column, contiguous
-  for (Index j = 0; j < n; ++j) {
-    d2(j, j) = 0.0;
-    for (Index i = j + 1; i < n; ++i) {
-      const double v = (at.col(i) - at.col(j)).squaredNorm();
-      d2(i, j) = v;
-      d2(j, i) = v;
-    }
-  }
-  return d2;
-}
-
-/// Median of the positive pairwise Euclidean distances (numpy `median(dists[dists > 0])`),
-/// on at most 1000 rows drawn without replacement with `rng`.
-inline double median_distance(const Matrix<double>& a, Random& rng) {
-  Matrix<double> sample = a;
-  if (a.rows() > 1000) {
-    std::vector<Index> order(static_cast<std::size_t>(a.rows()));
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<Index>(i);
-    rng.shuffle(order.begin(), order.end());
-    sample.resize(1000, a.cols());
-    for (Index i = 0; i < 1000; ++i) sample.row(i) = a.row(order[static_cast<std::size_t>(i)]);
-  }
-  const Index n = sample.rows();
-  std::vector<double> dist;
-  dist.reserve(static_cast<std::size_t>(n * (n - 1) / 2));
-  for (Index j = 0; j < n; ++j)
-    for (Index i = j + 1; i < n; ++i) {
-      const double v = (sample.row(i) - sample.row(j)).norm();
-      if (v > 0) dist.push_back(v);
-    }
-  if (dist.empty()) return 0.0;
-  const std::size_t m = dist.size();
-  std::nth_element(dist.begin(), dist.begin() + static_cast<std::ptrdiff_t>(m / 2), dist.end());
-  const double upper = dist[m / 2];
-  if (m % 2 == 1) return upper;
-  const double lower =
-      *std::max_element(dist.begin(), dist.begin() + static_cast<std::ptrdiff_t>(m / 2));
-  return 0.5 * (lower + upper);
-}
-
-/// Kernel matrix of the rows of `a`; `theta` = 1/σ² for the Gaussian kernel.
-inline Matrix<double> kernel_matrix(const Matrix<double>& a, KernelKind kind, double theta,
-                                    int degree) {
-  switch (kind) {
-    case KernelKind::Gaussian:
-      return (squared_distances(a).array() * (-0.5 * theta)).exp().matrix();
-    case KernelKind::Polynomial: {
-      Matrix<double> g = a * a.transpose();
-      return (g.array() + 1.0).pow(static_cast<double>(degree)).matrix();
-    }
-    case KernelKind::Linear:
-    default:
-      return a * a.transpose();
-  }
-}
-
-/// Pivoted Cholesky factor L (n × r) of the kernel matrix of the rows of `a` (never formed),
-/// centred so that L Lᵀ ≈ H K H; `relative_tolerance` bounds the discarded trace relative to
-/// tr K, and at most `max_rank` columns are computed (`complete` is false if that was not enough).
-inline PivotedCholesky kernel_factor(const Matrix<double>& a, KernelKind kind, double theta,
-                                     int degree, double relative_tolerance, Index max_rank) {
-  const Index n = a.rows();
-  const auto deg = static_cast<double>(degree);
-  Vector<double> diagonal(n);
-  switch (kind) {
-    case KernelKind::Gaussian:
-      diagonal.setOnes();
-      break;
-    case KernelKind::Polynomial:
-      diagonal = (a.rowwise().squaredNorm().array() + 1.0).pow(deg).matrix();
-      break;
-    case KernelKind::Linear:
-    default:
-      diagonal = a.rowwise().squaredNorm();
-      break;
-  }
-  auto column = [&](Index j, Vector<double>& out) {
-    switch (kind) {
-      case KernelKind::Gaussian:
-        out.setZero();
-        for (Index c = 0; c < a.cols(); ++c) out.array() += (a.col(c).array() - a(j, c)).square();
-        out = (out.array() * (-0.5 * theta)).exp().matrix();
-        break;
-      case KernelKind::Polynomial:
-        out.noalias() = a * a.row(j).transpose();
-        out = (out.array() + 1.0).pow(deg).matrix();
-        break;
-      case KernelKind::Linear:
-      default:
-        out.noalias() = a * a.row(j).transpose();
-        break;
-    }
-  };
-  PivotedCholesky f =
-      pivoted_cholesky(diagonal, column, relative_tolerance * diagonal.sum(), max_rank);
-  center_factor(f.factor);
-  return f;
-}
-
-/// H K H with H = I − 11ᵀ/n, in place.
-inline void center_kernel(Matrix<double>& k) {
-  const Vector<double> col_mean = k.colwise().mean().transpose();
-  const Vector<double> row_mean = k.rowwise().mean();
-  const double grand = col_mean.mean();
-  k.colwise() -= row_mean;
-  k.rowwise() -= col_mean.transpose();
-  k.array() += grand;
-}
-
-/// Σ_{λ > threshold·λmax} λ v vᵀ of a symmetric matrix (its truncation to the leading
-/// eigenvalues), from the selected eigenpairs only.
-inline Matrix<double> truncated_spectral_part(const Matrix<double>& k, double threshold) {
-  const Eigenpairs pairs = top_eigenpairs(0.5 * (k + k.transpose()), threshold);
-  const Matrix<double> scaled = pairs.vectors * pairs.values.cwiseSqrt().asDiagonal();
-  Matrix<double> out = Matrix<double>::Zero(k.rows(), k.rows());
-  out.selfadjointView<Eigen::Lower>().rankUpdate(scaled);
-  return out.selfadjointView<Eigen::Lower>();
-}
-
-/// R K R for symmetric R and K, computing only one triangle of the (symmetric) result.
-inline Matrix<double> sandwich(const Matrix<double>& r, const Matrix<double>& k) {
-  const Matrix<double> rk = r * k;
-  Matrix<double> out(r.rows(), r.rows());
-  out.triangularView<Eigen::Lower>() = rk * r;
-  return out.selfadjointView<Eigen::Lower>();
-}
-
-}  // namespace detail
 
 /// Outcome of a KCI test with the null-distribution parameters.
 struct KciResult {
@@ -313,6 +82,16 @@ struct KciResult {
 /// factorisation, four n × n products and two tridiagonalisations with the leading eigenvectors
 /// only (see `detail/top_eigenpairs.hpp`), O(n³) in all.
 /// `test` is const and thread-safe.
+///
+/// @code
+/// hilm::KciTest kci(data);                        // data: n × p, causal-learn's defaults
+/// std::array<hilm::Index, 1> z{2};
+/// hilm::CiResult r = kci.test(0, 1, z);           // X0 ⫫ X1 | X2 ?
+/// bool independent = r.p_value > 0.05;
+/// hilm::KciTest spectral(data, {.null = hilm::KciNull::Spectral, .seed = 7});
+/// std::array<hilm::Index, 2> xs{0, 3}, ys{1};
+/// hilm::KciResult hsic = spectral.test_sets(xs, ys, {});  // (X0, X3) ⫫ X1, no conditioning
+/// @endcode
 class KciTest {
  public:
   /// @param[in] data n × p samples (copied as double).

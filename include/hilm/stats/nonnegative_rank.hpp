@@ -8,11 +8,17 @@
 /// rank (the one-hot CCA test of `DiscreteRankTest`) can be smaller: the T4 table with rows
 /// (1,1,0,0), (1,0,1,0), (0,1,0,1), (0,0,1,1) has rank 3 but non-negative rank 4.
 ///
-/// Each hypothesis "non-negative rank ≤ r" is the likelihood-ratio (G²) test of the r-class
-/// latent class model fitted by EM against the saturated model (`hilm::nonnegative_rank_test` in
-/// `nmf/latent_class.hpp`), χ² with (I − r)(J − r) degrees of freedom over the observed joint
-/// states. The estimated rank at level α is the smallest r that is not rejected (sequential
-/// testing, as for the CCA rank test).
+/// Each hypothesis "non-negative rank ≤ r" is the likelihood-ratio test of the r-class latent
+/// class model, fitted by EM with random restarts (`latent_class` in nmf/latent_class.hpp),
+/// against the saturated multinomial model:
+///
+///     G² = 2 Σ_ij N_ij log(N_ij / (n P̂_ij)),
+///
+/// asymptotically χ² with (I − r)(J − r) degrees of freedom over the observed joint states under
+/// the null when the true table has rank exactly r with positive factors (the rank-r matrices
+/// form a manifold of dimension IJ − 1 − (I − r)(J − r) there). The χ² approximation needs large
+/// counts; at the boundary (zero cells in the factors) it is conservative. The estimated rank at
+/// level α is the smallest r that is not rejected (sequential testing, as for the CCA rank test).
 #ifndef HILM_STATS_NONNEGATIVE_RANK_HPP
 #define HILM_STATS_NONNEGATIVE_RANK_HPP
 
@@ -28,40 +34,38 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/nmf/latent_class.hpp>
+#include <hilm/stats/cca_rank.hpp>
+#include <hilm/stats/detail/latent_class_lr.hpp>
 #include <hilm/stats/discrete.hpp>
-#include <hilm/stats/rank_test.hpp>
 
 namespace hilm {
-
-/// Options of `NonnegativeRankTest` (the EM settings of each latent class fit).
-struct NonnegativeRankOptions {
-  int max_iterations = 5000;  ///< EM iterations at most, per start
-  double tolerance = 1e-12;   ///< stop a start when the log-likelihood gains < tolerance · n
-  int restarts = 8;           ///< random starts per rank (the best likelihood is kept)
-  std::uint64_t seed = 0;     ///< seed of the starting points
-
-  /// @returns a message naming the first invalid field, or nothing.
-  [[nodiscard]] std::optional<std::string> validate() const {
-    if (max_iterations < 1) return "NonnegativeRankOptions: max_iterations must be >= 1";
-    if (!(tolerance >= 0)) return "NonnegativeRankOptions: tolerance must be >= 0";
-    if (restarts < 1) return "NonnegativeRankOptions: restarts must be >= 1";
-    return std::nullopt;
-  }
-};
 
 /// Likelihood-ratio tests of "non-negative rank of the I × J count table ≤ r" for every
 /// r = 1 … min(I, J) − 1, in the `RankTestResult` shape of the other rank tests:
 /// `hypotheses[k]` tests non-negative rank ≤ k + 1 (its `rank` field is k and `rank_offset` is 1,
-/// as for `DiscreteRankTest`), so `estimated_rank(α)` is the non-negative rank directly.
-/// `canonical_correlations` is empty. Empty rows and columns are dropped first.
+/// as for `DiscreteRankTest`), so `estimated_rank(α)` is the non-negative rank directly. Its
+/// `statistic` is G², `dof` is (I − r)(J − r) and `p_value` is P(χ²_dof ≥ G²); the saturated rank
+/// min(I, J) has no degrees of freedom and is not listed. `canonical_correlations` is empty. Empty
+/// rows and columns are dropped first. The fitted model behind `hypotheses[k]` is
+/// `latent_class(counts, options)` with `options.rank = k + 1` (the same deterministic fit).
 /// @param[in] counts I × J non-negative counts (not probabilities: G² scales with the counts).
-/// @param[in] options EM settings.
+/// @param[in] options EM settings of every fit (`rank` is ignored: each rank is fitted in turn,
+///            every fit from the same `seed`).
 /// @throws hilm::invalid_argument on invalid options, an empty table, a negative or non-finite
 ///         entry, or fewer than 2 non-empty rows or columns.
+///
+/// @code
+/// hilm::Matrix<double> counts = ...;            // I × J table of counts
+/// hilm::RankTestResult t = hilm::nonnegative_rank_table_test(counts, {.restarts = 4, .seed = 1});
+/// hilm::Index nn_rank = t.estimated_rank(0.05);
+/// double g2_rank2 = t.hypotheses[1].statistic;  // G² of "non-negative rank ≤ 2"
+/// @endcode
+/// Cost: one EM fit per tested rank, O(restarts · iterations · I · J · r) each.
 template <class Derived>
-[[nodiscard]] RankTestResult nonnegative_rank_table_test(
-    const Eigen::MatrixBase<Derived>& counts, const NonnegativeRankOptions& options = {}) {
-  if (auto message = options.validate()) hilm::detail::raise<invalid_argument>(*message);
+[[nodiscard]] RankTestResult nonnegative_rank_table_test(const Eigen::MatrixBase<Derived>& counts,
+                                                         const LatentClassOptions& options = {}) {
+  if (auto message = detail::validate_em_settings(options))
+    hilm::detail::raise<invalid_argument>(*message);
   std::vector<Index> rows, cols;
   const Matrix<double> table =
       hilm::detail::compact_table(counts, rows, cols, "nonnegative_rank_table_test");
@@ -73,21 +77,8 @@ template <class Derived>
   RankTestResult result;
   result.rank_offset = 1;
   result.canonical_correlations.resize(0);
-  for (Index r = 1; r < limit; ++r) {
-    LatentClassOptions lc;
-    lc.rank = r;
-    lc.max_iterations = options.max_iterations;
-    lc.tolerance = options.tolerance;
-    lc.restarts = options.restarts;
-    lc.seed = options.seed;
-    const NonnegativeRankTestResult t = nonnegative_rank_test(table, lc);
-    RankHypothesis h;
-    h.rank = r - 1;
-    h.statistic = t.statistic;
-    h.dof = t.dof;
-    h.p_value = t.p_value;
-    result.hypotheses.push_back(h);
-  }
+  for (Index r = 1; r < limit; ++r)
+    result.hypotheses.push_back(detail::latent_class_hypothesis(table, r, options));
   return result;
 }
 
@@ -105,13 +96,15 @@ template <class Derived>
 class NonnegativeRankTest {
  public:
   /// @param[in] data n × k samples with integer values.
-  /// @param[in] options EM settings.
+  /// @param[in] options EM settings of every fit (`rank` is ignored, as in
+  ///            `nonnegative_rank_table_test`).
   /// @throws hilm::invalid_argument on non-integer or non-finite values, or invalid options.
   template <class Derived>
   explicit NonnegativeRankTest(const Eigen::MatrixBase<Derived>& data,
-                               NonnegativeRankOptions options = {})
+                               LatentClassOptions options = {})
       : data_(encode_discrete(data)), options_(options) {
-    if (auto message = options_.validate()) hilm::detail::raise<invalid_argument>(*message);
+    if (auto message = detail::validate_em_settings(options_))
+      hilm::detail::raise<invalid_argument>(*message);
   }
 
   /// Tests the non-negative rank of the joint table of the column sets a and b.
@@ -138,6 +131,8 @@ class NonnegativeRankTest {
   [[nodiscard]] Index num_variables() const noexcept { return data_.codes.cols(); }
   /// Number of samples.
   [[nodiscard]] Index sample_size() const noexcept { return data_.codes.rows(); }
+  /// The EM settings.
+  [[nodiscard]] const LatentClassOptions& options() const noexcept { return options_; }
 
  private:
   void check_sets(std::span<const Index> a, std::span<const Index> b) const {
@@ -180,7 +175,7 @@ class NonnegativeRankTest {
   }
 
   DiscreteData data_;
-  NonnegativeRankOptions options_;
+  LatentClassOptions options_;
 };
 
 }  // namespace hilm

@@ -22,6 +22,7 @@
 #include <Eigen/Core>
 
 #include <hilm/concepts/ci_test.hpp>
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
@@ -34,9 +35,12 @@ struct PermutationOptions {
   Index permutations = 999;  ///< B, the number of permutations
   std::uint64_t seed = 0;    ///< seed of the permutations
 
-  /// @returns a message naming the invalid field, or nothing.
+  /// @returns `PermutationOptions::permutations must be >= 1, got <value>` when invalid, or
+  ///          nothing.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (permutations < 1) return "PermutationOptions: permutations must be >= 1";
+    if (permutations < 1)
+      return hilm::detail::invalid_field("PermutationOptions", "permutations", "be >= 1",
+                                         permutations);
     return std::nullopt;
   }
 };

@@ -18,7 +18,7 @@
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
-#include <hilm/nmf/beta_divergence.hpp>
+#include <hilm/nmf/detail/beta_term.hpp>
 #include <hilm/nmf/detail/nmf_data.hpp>
 #include <hilm/nmf/detail/nnls_kernels.hpp>
 #include <hilm/nmf/nmf_types.hpp>

@@ -5,7 +5,7 @@
 #include <Eigen/SVD>
 
 #include <hilm/core/random.hpp>
-#include <hilm/stats/rank_test.hpp>
+#include <hilm/stats/cca_rank.hpp>
 
 #include "support/catch.hpp"
 

@@ -17,8 +17,8 @@
 /// CCA test on the codes of the joint states of A and of B estimates the rank of the table.
 ///
 /// The correlation matrix of the data is computed once and shared by all queries.
-#ifndef HILM_STATS_RANK_TEST_HPP
-#define HILM_STATS_RANK_TEST_HPP
+#ifndef HILM_STATS_CCA_RANK_HPP
+#define HILM_STATS_CCA_RANK_HPP
 
 #include <algorithm>
 #include <cmath>
@@ -248,4 +248,4 @@ class DiscreteRankTest {
 
 }  // namespace hilm
 
-#endif  // HILM_STATS_RANK_TEST_HPP
+#endif  // HILM_STATS_CCA_RANK_HPP
