@@ -34,8 +34,10 @@
 #include <hilm/graph/pc.hpp>
 #include <hilm/hierarchy/bottom_level.hpp>
 #include <hilm/hierarchy/concept_graph.hpp>
+#include <hilm/hierarchy/concept_graph_types.hpp>
 #include <hilm/hierarchy/fdr.hpp>
 #include <hilm/hierarchy/gmm.hpp>
+#include <hilm/hierarchy/gmm_types.hpp>
 #include <hilm/hierarchy/kmeans.hpp>
 #include <hilm/hierarchy/lasso.hpp>
 #include <hilm/hierarchy/rank_search.hpp>
@@ -89,6 +91,7 @@
 #include <hilm/synth/selection_hierarchy.hpp>
 #include <hilm/synth/selection_hierarchy_types.hpp>
 #include <hilm/synth/sparse_linear.hpp>
+#include <hilm/testing/rank_oracles.hpp>
 #include <hilm/testing/source_conformance.hpp>
 #include <hilm/version.hpp>
 

@@ -170,3 +170,20 @@ TEST_CASE("bottom_level: select_components on planted blobs picks their number",
   o.criterion = hilm::ComponentCriterion::Aic;
   CHECK(hilm::select_components(x, o).best_components >= 4);
 }
+
+TEST_CASE("bottom_level: option messages use the one format, the GMM's fields under gmm.",
+          "[hierarchy][bottom_level]") {
+  CHECK(SelectComponentsOptions{.min_components = 0}.validate() ==
+        "SelectComponentsOptions::min_components must be >= 1, got 0");
+  CHECK(SelectComponentsOptions{.min_components = 4, .max_components = 3}.validate() ==
+        "SelectComponentsOptions::max_components must be >= min_components (4), got 3");
+  SelectComponentsOptions zero;
+  zero.candidates = {2, 0};
+  CHECK(zero.validate() == "SelectComponentsOptions::candidates must all be >= 1, got 0");
+  SelectComponentsOptions ridge;
+  ridge.gmm.reg_covar = -1;
+  CHECK(ridge.validate() ==
+        "SelectComponentsOptions::gmm.reg_covar must be finite and >= 0, got -1");
+  const RowMatrix<double> x = RowMatrix<double>::Random(30, 2);
+  CHECK(message_of([&] { (void)hilm::select_components(x, ridge); }) == *ridge.validate());
+}

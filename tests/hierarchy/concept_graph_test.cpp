@@ -308,3 +308,26 @@ TEST_CASE("concepts: an allocation failure in the parallel loop reaches the call
   }
 #endif
 }
+
+TEST_CASE("concepts: option messages use the one format", "[hierarchy]") {
+  using hilm::ConceptGraphOptions;
+  CHECK(ConceptGraphOptions{.alpha = 0}.validate() ==
+        "ConceptGraphOptions::alpha must lie in (0, 1), got 0");
+  CHECK(ConceptGraphOptions{.fdr = 1.5}.validate() ==
+        "ConceptGraphOptions::fdr must lie in (0, 1], got 1.5");
+  CHECK(ConceptGraphOptions{.epsilon = 1}.validate() ==
+        "ConceptGraphOptions::epsilon must lie in [0, 1), got 1");
+  CHECK(ConceptGraphOptions{.max_parents = 0}.validate() ==
+        "ConceptGraphOptions::max_parents must be >= 1, got 0");
+  CHECK(ConceptGraphOptions{.max_parents = 4, .max_candidates = 3}.validate() ==
+        "ConceptGraphOptions::max_candidates must be >= max_parents (4), got 3");
+  CHECK(ConceptGraphOptions{.value_bins = 0}.validate() ==
+        "ConceptGraphOptions::value_bins must be >= 1, got 0");
+  CHECK(ConceptGraphOptions{.min_mass = 1}.validate() ==
+        "ConceptGraphOptions::min_mass must lie in (0, 1), got 1");
+  CHECK(ConceptGraphOptions{.inactive_fraction = -0.25}.validate() ==
+        "ConceptGraphOptions::inactive_fraction must lie in [0, 1), got -0.25");
+  CHECK(ConceptGraphOptions{.discrete_max_levels = 1}.validate() ==
+        "ConceptGraphOptions::discrete_max_levels must be >= 2, got 1");
+  CHECK_FALSE(ConceptGraphOptions{}.validate());
+}

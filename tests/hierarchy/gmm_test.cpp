@@ -268,3 +268,21 @@ TEST_CASE("gmm: bad arguments throw invalid_argument naming the parameter", "[hi
   CHECK_THAT(gmm_error_message([&] { (void)r.model.covariance(2); }),
              Catch::Matchers::Contains("k = 2"));
 }
+
+TEST_CASE("gmm: option messages use the one format and the fit adds no prefix",
+          "[hierarchy][gmm]") {
+  CHECK(GmmOptions{.components = 0}.validate() == "GmmOptions::components must be >= 1, got 0");
+  CHECK(GmmOptions{.reg_covar = -0.001}.validate() ==
+        "GmmOptions::reg_covar must be finite and >= 0, got -0.001");
+  CHECK(GmmOptions{.max_iterations = 0}.validate() ==
+        "GmmOptions::max_iterations must be >= 1, got 0");
+  CHECK(GmmOptions{.tolerance = std::numeric_limits<double>::infinity()}.validate() ==
+        "GmmOptions::tolerance must be finite and >= 0, got inf");
+  CHECK(GmmOptions{.restarts = 0}.validate() == "GmmOptions::restarts must be >= 1, got 0");
+  CHECK(GmmOptions{.init_restarts = 0}.validate() ==
+        "GmmOptions::init_restarts must be >= 1, got 0");
+  const RowMatrix<double> x = RowMatrix<double>::Random(20, 2);
+  CHECK(gmm_error_message([&] {
+          (void)hilm::fit_gaussian_mixture(x, GmmOptions{.components = 0});
+        }) == "GmmOptions::components must be >= 1, got 0");
+}

@@ -175,3 +175,19 @@ TEST_CASE("kmeans: bad arguments throw invalid_argument naming the parameter",
       kmeans_error_message([&] { (void)hilm::kmeans_predict(x, RowMatrix<double>::Zero(2, 3)); }),
       Catch::Matchers::Contains("centers"));
 }
+
+TEST_CASE("kmeans: option messages use the one format and kmeans() adds no prefix",
+          "[hierarchy][kmeans]") {
+  CHECK(KMeansOptions{}.validate() == "KMeansOptions::clusters must be >= 1, got 0");
+  CHECK(KMeansOptions{.clusters = 2, .restarts = 0}.validate() ==
+        "KMeansOptions::restarts must be >= 1, got 0");
+  CHECK(KMeansOptions{.clusters = 2, .max_iterations = 0}.validate() ==
+        "KMeansOptions::max_iterations must be >= 1, got 0");
+  CHECK(KMeansOptions{.clusters = 2, .tolerance = -0.5}.validate() ==
+        "KMeansOptions::tolerance must be finite and >= 0, got -0.5");
+  CHECK(KMeansOptions{.clusters = 2, .seeding_trials = -1}.validate() ==
+        "KMeansOptions::seeding_trials must be >= 0, got -1");
+  const RowMatrix<double> x = RowMatrix<double>::Random(10, 2);
+  CHECK(kmeans_error_message([&] { (void)hilm::kmeans(x, KMeansOptions{}); }) ==
+        "KMeansOptions::clusters must be >= 1, got 0");
+}

@@ -183,3 +183,37 @@ TEST_CASE("lasso: arguments are checked and constant columns never enter", "[hie
   nan(3, 2) = std::nan("");
   CHECK_THROWS_AS(lasso_path(nan, y), hilm::invalid_argument);
 }
+
+TEST_CASE("lasso: results say whether they are usable", "[hierarchy]") {
+  hilm::Random rng(hilm::test::seed(15));
+  const Matrix<double> x = gaussian(40, 3, rng);
+  const Vector<double> y = x.col(0) - x.col(2);
+  const auto path = lasso_path(x, y);
+  CHECK(path.status == hilm::FitStatus::Converged);
+  CHECK(path.usable());
+  const auto fit = lasso(x, y, 0.1);
+  CHECK(fit.usable());
+  // One sweep per λ cannot meet a tiny tolerance: still usable (MaxIterations).
+  const auto short_path = lasso_path(x, y, {.tolerance = 1e-300, .max_sweeps = 1});
+  CHECK(short_path.status == hilm::FitStatus::MaxIterations);
+  CHECK(short_path.usable());
+  CHECK_FALSE(hilm::LassoPath{}.usable());  // NotRun
+  CHECK_FALSE(hilm::LassoFit{}.usable());
+}
+
+TEST_CASE("lasso: option messages name the field and the value", "[hierarchy]") {
+  CHECK(LassoOptions{.path_length = 0}.validate() ==
+        "LassoOptions::path_length must be >= 1, got 0");
+  CHECK(LassoOptions{.lambda_min_ratio = 1.5}.validate() ==
+        "LassoOptions::lambda_min_ratio must be < 1 (negative for the default), got 1.5");
+  CHECK(LassoOptions{.lambda_min_ratio = 0}.validate() ==
+        "LassoOptions::lambda_min_ratio must not be 0 (log-spaced path), got 0");
+  CHECK(
+      LassoOptions{.lambdas = {0.1, 0.2}}.validate() ==
+      "LassoOptions::lambdas must be non-negative and decreasing, got lambdas[1] = 0.2 after 0.1");
+  CHECK(LassoOptions{.lambdas = {-1.0}}.validate() ==
+        "LassoOptions::lambdas must be non-negative and decreasing, got lambdas[0] = -1");
+  CHECK(LassoOptions{.tolerance = 0}.validate() == "LassoOptions::tolerance must be > 0, got 0");
+  CHECK(LassoOptions{.max_sweeps = 0}.validate() == "LassoOptions::max_sweeps must be >= 1, got 0");
+  CHECK_FALSE(LassoOptions{}.validate());
+}

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <set>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <hilm/core/error.hpp>
@@ -13,6 +14,7 @@
 #include <hilm/hierarchy/rank_search.hpp>
 #include <hilm/synth/discrete.hpp>
 #include <hilm/synth/linear_sem.hpp>
+#include <hilm/testing/rank_oracles.hpp>
 
 #include "hierarchy/rank_support.hpp"
 #include "support/catch.hpp"
@@ -44,7 +46,7 @@ TEST_CASE("rank search: exact tables of two binary latents give the two clusters
     CAPTURE(dependent);
     const auto truth = two_latent_graph(dependent);
     const auto model = hs::random_cpts(truth, {.seed = hilm::test::seed(11)});
-    const auto oracle = hh::ExactRankOracle::discrete(model);
+    const auto oracle = hilm::testing::ExactRankOracle::discrete(model);
     const auto result = hh::rank_search(oracle);
     REQUIRE(result.status == hilm::FitStatus::Converged);
     CHECK(result.graph.size() == 8);
@@ -69,7 +71,7 @@ TEST_CASE("rank search: exact tables of the T7 tree recover skeleton and cardina
       .widths = {2, 6}, .observed_per_leaf = 2, .latent_cardinality = 2, .observed_cardinality = 3};
   options.seed = hilm::test::seed(12);
   const auto data = hs::discrete_hierarchy(options);
-  const auto oracle = hh::ExactRankOracle::discrete(data.model);
+  const auto oracle = hilm::testing::ExactRankOracle::discrete(data.model);
   const auto result = hh::rank_search(oracle);
   const auto pr = hilm::test::hierarchy_skeleton(data.model.graph, result.graph, 12);
   CHECK(pr.f1 == 1.0);
@@ -95,7 +97,7 @@ TEST_CASE("rank search: a 3-state latent gets cardinality 3", "[hierarchy][rank]
   for (Index c = 0; c < 4; ++c) g.edges.emplace_back(6, c);
   // Children 4, 5 are independent binary noise: no latent may be invented for them.
   const auto model = hs::random_cpts(g, {.seed = hilm::test::seed(13)});
-  const auto result = hh::rank_search(hh::ExactRankOracle::discrete(model));
+  const auto result = hh::rank_search(hilm::testing::ExactRankOracle::discrete(model));
   REQUIRE(result.covers.size() == 1);
   CHECK(result.graph.node(result.covers[0].latents[0]).cardinality == 3);
   CHECK(result.covers[0].children == std::vector<Index>{0, 1, 2, 3});
@@ -114,7 +116,7 @@ TEST_CASE("rank search: exact covariances of linear latent trees give F1 = 1",
       o.sem.samples = 2;
       o.seed = hilm::test::seed(100 + s);
       const auto d = hs::linear_latent_hierarchy(o);
-      const auto oracle = hh::ExactRankOracle::linear(observed_covariance(d));
+      const auto oracle = hilm::testing::ExactRankOracle::linear(observed_covariance(d));
       const auto result = hh::rank_search(oracle);
       const auto p = static_cast<Index>(d.observed.size());
       const auto pr = hilm::test::hierarchy_skeleton(d.graph, result.graph, p);
@@ -141,7 +143,8 @@ TEST_CASE("rank search: a two-latent cover is found at k = 2", "[hierarchy][rank
   g.edges.emplace_back(8, 10);
   g.edges.emplace_back(9, 10);
   const auto d = hs::linear_sem(g, {.samples = 2, .seed = hilm::test::seed(14)});
-  const auto result = hh::rank_search(hh::ExactRankOracle::linear(observed_covariance(d)));
+  const auto result =
+      hh::rank_search(hilm::testing::ExactRankOracle::linear(observed_covariance(d)));
   REQUIRE(result.covers.size() == 2);
   CHECK(result.covers[0].rank == 1);
   CHECK(result.covers[0].children == std::vector<Index>{5, 6, 7});
@@ -155,7 +158,8 @@ TEST_CASE("rank search: a two-latent cover is found at k = 2", "[hierarchy][rank
 
 TEST_CASE("rank search: negative controls invent no latent", "[hierarchy][rank]") {
   SECTION("independent variables (identity covariance)") {
-    const auto oracle = hh::ExactRankOracle::linear(hilm::Matrix<double>::Identity(8, 8));
+    const auto oracle =
+        hilm::testing::ExactRankOracle::linear(hilm::Matrix<double>::Identity(8, 8));
     const auto result = hh::rank_search(oracle);
     CHECK(result.covers.empty());
     CHECK(result.graph.size() == 8);
@@ -182,7 +186,7 @@ TEST_CASE("rank search: negative controls invent no latent", "[hierarchy][rank]"
 }
 
 TEST_CASE("rank search: options are validated", "[hierarchy][rank]") {
-  const auto oracle = hh::ExactRankOracle::linear(hilm::Matrix<double>::Identity(4, 4));
+  const auto oracle = hilm::testing::ExactRankOracle::linear(hilm::Matrix<double>::Identity(4, 4));
   CHECK_THROWS_AS(hh::rank_search(oracle, {.max_rank = 0}), hilm::invalid_argument);
   CHECK_THROWS_AS(hh::rank_search(oracle, {.names = {"a"}}), hilm::invalid_argument);
   const hilm::Matrix<double> x = hilm::Matrix<double>::Random(50, 4);
@@ -191,11 +195,42 @@ TEST_CASE("rank search: options are validated", "[hierarchy][rank]") {
 }
 
 TEST_CASE("rank search: a progress callback can cancel", "[hierarchy][rank]") {
-  const auto oracle = hh::ExactRankOracle::linear(hilm::Matrix<double>::Identity(6, 6));
+  const auto oracle = hilm::testing::ExactRankOracle::linear(hilm::Matrix<double>::Identity(6, 6));
   hh::RankSearchOptions o;
   o.progress = [](const hilm::Progress&) { return false; };
   const auto result = hh::rank_search(oracle, o);
   CHECK(result.status == hilm::FitStatus::Cancelled);
+  CHECK(result.usable());  // the partial graph of the rounds that ran
+}
+
+TEST_CASE("rank search: results say whether they are usable", "[hierarchy][rank]") {
+  const auto oracle = hilm::testing::ExactRankOracle::linear(hilm::Matrix<double>::Identity(4, 4));
+  const auto result = hh::rank_search(oracle);
+  CHECK(result.status == hilm::FitStatus::Converged);
+  CHECK(result.usable());
+  CHECK_FALSE(hh::RankSearchResult{}.usable());  // NotRun
+  hilm::detail::EngineOutput engine;
+  CHECK_FALSE(engine.usable());
+  engine.status = hilm::FitStatus::Converged;
+  CHECK(engine.usable());
+  engine.status = hilm::FitStatus::NumericalIssue;
+  CHECK_FALSE(engine.usable());
+}
+
+TEST_CASE("rank search: option messages use the one format", "[hierarchy][rank]") {
+  CHECK(hh::RankSearchOptions{.alpha = 1.5}.validate() ==
+        "RankSearchOptions::alpha must lie in (0, 1), got 1.5");
+  CHECK(hh::RankSearchOptions{.max_rank = 0}.validate() ==
+        "RankSearchOptions::max_rank must be >= 1, got 0");
+  CHECK_FALSE(hh::RankSearchOptions{}.validate());
+  const auto oracle = hilm::testing::ExactRankOracle::linear(hilm::Matrix<double>::Identity(4, 4));
+  try {
+    (void)hh::rank_search(oracle, {.names = {"a"}});
+    FAIL("no exception");
+  } catch (const hilm::invalid_argument& e) {
+    CHECK(std::string(e.what()) ==
+          "RankSearchOptions::names must have one entry per variable (4), got 1 name");
+  }
 }
 
 namespace {

@@ -77,7 +77,7 @@ void setup_concepts(CLI::App& root) {
                         : args->selection == "pvalue" ? hilm::ParentSelection::PValue
                                                       : hilm::ParentSelection::Epsilon;
     options.fit = args->fit == "linear" ? hilm::ParentFit::Linear : hilm::ParentFit::Cells;
-    if (auto problem = options.validate()) throw usage_error("concepts: " + *problem);
+    if (auto problem = options.validate()) throw usage_error(*problem);
     if (lower.rows() < std::max<Index>(10, options.max_candidates + 4)) {
       throw bad_input(args->lower.path,
                       "too few rows (" + std::to_string(lower.rows()) + ") for a concept graph");

@@ -18,11 +18,13 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
@@ -65,24 +67,28 @@ struct SelectComponentsOptions {
 
   /// Returns a description of the first invalid field, or nothing when all are valid.
   [[nodiscard]] std::optional<std::string> validate() const {
+    using hilm::detail::invalid_field;
     if (candidates.empty()) {
       if (min_components < 1) {
-        return "SelectComponentsOptions::min_components must be >= 1, got " +
-               std::to_string(min_components);
+        return invalid_field("SelectComponentsOptions", "min_components", "be >= 1",
+                             min_components);
       }
       if (max_components < min_components) {
-        return "SelectComponentsOptions::max_components must be >= min_components (" +
-               std::to_string(min_components) + "), got " + std::to_string(max_components);
+        return invalid_field("SelectComponentsOptions", "max_components",
+                             "be >= min_components (" + std::to_string(min_components) + ")",
+                             max_components);
       }
     }
     for (const Index k : candidates) {
-      if (k < 1) {
-        return "SelectComponentsOptions::candidates must all be >= 1, got " + std::to_string(k);
-      }
+      if (k < 1) return invalid_field("SelectComponentsOptions", "candidates", "all be >= 1", k);
     }
     GmmOptions probe = gmm;
     probe.components = 1;
-    if (auto problem = probe.validate()) return "SelectComponentsOptions::gmm: " + *problem;
+    if (auto problem = probe.validate()) {
+      // "GmmOptions::<field> must ..." names the field as "SelectComponentsOptions::gmm.<field>".
+      constexpr std::string_view inner = "GmmOptions::";
+      return "SelectComponentsOptions::gmm." + problem->substr(inner.size());
+    }
     return std::nullopt;
   }
 };
@@ -119,9 +125,7 @@ struct ComponentSelection {
 template <class Derived>
 [[nodiscard]] ComponentSelection select_components(const Eigen::MatrixBase<Derived>& x,
                                                    const SelectComponentsOptions& options) {
-  if (auto problem = options.validate()) {
-    detail::raise<invalid_argument>("select_components: " + *problem);
-  }
+  if (auto problem = options.validate()) detail::raise<invalid_argument>(*problem);
   ComponentSelection out;
   out.candidates = options.candidate_list();
   const Index largest = *std::max_element(out.candidates.begin(), out.candidates.end());

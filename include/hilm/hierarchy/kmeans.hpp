@@ -19,6 +19,7 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/status.hpp>
@@ -57,18 +58,17 @@ struct KMeansOptions {
 
   /// Returns a description of the first invalid field, or nothing when all are valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (clusters < 1)
-      return "KMeansOptions::clusters must be >= 1, got " + std::to_string(clusters);
-    if (restarts < 1)
-      return "KMeansOptions::restarts must be >= 1, got " + std::to_string(restarts);
+    using hilm::detail::invalid_field;
+    if (clusters < 1) return invalid_field("KMeansOptions", "clusters", "be >= 1", clusters);
+    if (restarts < 1) return invalid_field("KMeansOptions", "restarts", "be >= 1", restarts);
     if (max_iterations < 1) {
-      return "KMeansOptions::max_iterations must be >= 1, got " + std::to_string(max_iterations);
+      return invalid_field("KMeansOptions", "max_iterations", "be >= 1", max_iterations);
     }
     if (!(tolerance >= 0) || !std::isfinite(tolerance)) {
-      return "KMeansOptions::tolerance must be finite and >= 0, got " + std::to_string(tolerance);
+      return invalid_field("KMeansOptions", "tolerance", "be finite and >= 0", tolerance);
     }
     if (seeding_trials < 0) {
-      return "KMeansOptions::seeding_trials must be >= 0, got " + std::to_string(seeding_trials);
+      return invalid_field("KMeansOptions", "seeding_trials", "be >= 0", seeding_trials);
     }
     return std::nullopt;
   }
@@ -135,7 +135,7 @@ template <class Derived>
                                   const KMeansOptions& options) {
   using Scalar = typename Derived::Scalar;
   static_assert(std::is_floating_point_v<Scalar>, "kmeans: x must hold float or double");
-  if (auto problem = options.validate()) detail::raise<invalid_argument>("kmeans: " + *problem);
+  if (auto problem = options.validate()) detail::raise<invalid_argument>(*problem);
   detail::check_cluster_data(x, options.clusters, "kmeans");
   if (options.check_finite) detail::check_cluster_finite(x, "kmeans");
   const Eigen::Ref<const RowMatrix<Scalar>> rows(x.derived());

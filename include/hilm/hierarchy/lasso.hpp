@@ -22,12 +22,13 @@
 #include <vector>
 
 #include <Eigen/Core>
-#include <Eigen/Eigenvalues>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/hierarchy/detail/concept_subsets.hpp>
+#include <hilm/hierarchy/detail/lasso_solver.hpp>
 
 namespace hilm {
 
@@ -55,20 +56,29 @@ struct LassoOptions {
 
   /// @returns a message naming the offending field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (lambdas.empty() && path_length < 1) return "LassoOptions::path_length must be >= 1";
+    using hilm::detail::invalid_field;
+    if (lambdas.empty() && path_length < 1) {
+      return invalid_field("LassoOptions", "path_length", "be >= 1", path_length);
+    }
     if (lambdas.empty() && lambda_min_ratio >= 1) {
-      return "LassoOptions::lambda_min_ratio must be < 1 (negative for the default)";
+      return invalid_field("LassoOptions", "lambda_min_ratio", "be < 1 (negative for the default)",
+                           lambda_min_ratio);
     }
     if (lambdas.empty() && lambda_min_ratio == 0) {
-      return "LassoOptions::lambda_min_ratio must not be 0 (log-spaced path)";
+      return invalid_field("LassoOptions", "lambda_min_ratio", "not be 0 (log-spaced path)",
+                           lambda_min_ratio);
     }
     for (std::size_t i = 0; i < lambdas.size(); ++i) {
       if (!(lambdas[i] >= 0) || (i > 0 && lambdas[i] > lambdas[i - 1])) {
-        return "LassoOptions::lambdas must be non-negative and decreasing";
+        std::string got =
+            "lambdas[" + std::to_string(i) + "] = " + hilm::detail::describe_value(lambdas[i]);
+        if (i > 0) got += " after " + hilm::detail::describe_value(lambdas[i - 1]);
+        return hilm::detail::invalid_field_described("LassoOptions", "lambdas",
+                                                     "be non-negative and decreasing", got);
       }
     }
-    if (!(tolerance > 0)) return "LassoOptions::tolerance must be > 0";
-    if (max_sweeps < 1) return "LassoOptions::max_sweeps must be >= 1";
+    if (!(tolerance > 0)) return invalid_field("LassoOptions", "tolerance", "be > 0", tolerance);
+    if (max_sweeps < 1) return invalid_field("LassoOptions", "max_sweeps", "be >= 1", max_sweeps);
     return std::nullopt;
   }
 };
@@ -89,6 +99,9 @@ struct LassoPath {
   IndexVector entry;
   /// Converged when every λ met the tolerance, MaxIterations otherwise.
   FitStatus status = FitStatus::NotRun;
+
+  /// Whether the path can be used (`hilm::usable(status)`).
+  [[nodiscard]] bool usable() const noexcept { return hilm::usable(status); }
 
   /// Variables in order of entry into the path (ties by variable index); those that never enter
   /// are left out.
@@ -115,130 +128,10 @@ struct LassoFit {
   int sweeps = 0;
   /// Converged or MaxIterations.
   FitStatus status = FitStatus::NotRun;
+
+  /// Whether the fit can be used (`hilm::usable(status)`).
+  [[nodiscard]] bool usable() const noexcept { return hilm::usable(status); }
 };
-
-namespace detail {
-
-/// Standardised design and response shared by the path and the subset search.
-struct LassoProblem {
-  Matrix<double> x;      // n × p, centred (and scaled) columns
-  Vector<double> y;      // n, centred response
-  Vector<double> mean;   // column means (0 without intercept)
-  Vector<double> scale;  // column scales (1 without standardisation; 0 for a constant column)
-  double y_mean = 0;
-};
-
-template <class DX, class DY>
-LassoProblem make_lasso_problem(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y,
-                                bool standardize, bool fit_intercept, const char* function) {
-  const Index n = x.rows(), p = x.cols();
-  if (n < 2) {
-    hilm::detail::raise<invalid_argument>(std::string(function) + ": x needs at least 2 rows");
-  }
-  if (y.size() != n || (y.rows() != 1 && y.cols() != 1)) {
-    hilm::detail::raise<invalid_argument>(std::string(function) + ": y must be a vector of " +
-                                          std::to_string(n) + " entries (one per row of x)");
-  }
-  LassoProblem prob;
-  prob.x = x.template cast<double>();
-  prob.y.resize(n);
-  for (Index i = 0; i < n; ++i) {
-    prob.y(i) = static_cast<double>(y.rows() == 1 ? y(0, i) : y(i, 0));
-  }
-  if (!prob.x.allFinite() || !prob.y.allFinite()) {
-    hilm::detail::raise<invalid_argument>(std::string(function) + ": x or y contains NaN or Inf");
-  }
-  prob.mean = Vector<double>::Zero(p);
-  prob.scale = Vector<double>::Ones(p);
-  if (fit_intercept) {
-    prob.mean = prob.x.colwise().mean().transpose();
-    prob.x.rowwise() -= prob.mean.transpose();
-    prob.y_mean = prob.y.mean();
-    prob.y.array() -= prob.y_mean;
-  }
-  const auto nd = static_cast<double>(n);
-  for (Index j = 0; j < p; ++j) {
-    const double ms = prob.x.col(j).squaredNorm() / nd;
-    if (!(ms > 1e-24)) {
-      prob.scale(j) = 0;  // constant column: never enters
-      prob.x.col(j).setZero();
-    } else if (standardize) {
-      prob.scale(j) = std::sqrt(ms);
-      prob.x.col(j) /= prob.scale(j);
-    }
-  }
-  return prob;
-}
-
-inline double soft_threshold(double z, double gamma) {
-  return z > gamma ? z - gamma : (z < -gamma ? z + gamma : 0.0);
-}
-
-/// Cyclic coordinate descent at one λ, warm-started from `beta` with residual `r = y − Xβ`.
-/// Sweeps over all coordinates, then over the active set until it converges, then once more over
-/// all coordinates to check that no new variable enters (Friedman et al. 2010, §2.6 "active set
-/// convergence"). Returns the sweeps used and whether the tolerance was met.
-inline std::pair<int, bool> coordinate_descent(const LassoProblem& prob,
-                                               const Vector<double>& col_ms, double lambda,
-                                               double tolerance, int max_sweeps,
-                                               Vector<double>& beta, Vector<double>& r) {
-  const Index p = prob.x.cols();
-  const auto nd = static_cast<double>(prob.x.rows());
-  const double threshold = tolerance * std::max(prob.y.squaredNorm() / nd, 1e-300);
-  int sweeps = 0;
-  auto sweep = [&](bool active_only) {
-    double max_change = 0;
-    for (Index j = 0; j < p; ++j) {
-      if (col_ms(j) == 0) continue;
-      if (active_only && beta(j) == 0) continue;
-      const double old = beta(j);
-      const double z = prob.x.col(j).dot(r) / nd + col_ms(j) * old;
-      const double updated = soft_threshold(z, lambda) / col_ms(j);
-      if (updated != old) {
-        r.noalias() -= (updated - old) * prob.x.col(j);
-        beta(j) = updated;
-        max_change = std::max(max_change, col_ms(j) * (updated - old) * (updated - old));
-      }
-    }
-    ++sweeps;
-    return max_change;
-  };
-  while (sweeps < max_sweeps) {
-    if (sweep(false) < threshold) return {sweeps, true};
-    while (sweeps < max_sweeps) {
-      if (sweep(true) < threshold) break;
-    }
-  }
-  return {sweeps, false};
-}
-
-/// yᵀX_S (X_SᵀX_S)⁺ X_Sᵀy for the subset `subset` of the columns behind `gram` = XᵀX and
-/// `cross` = Xᵀy: the sum of squares explained by least squares on those columns (pseudo-inverse
-/// on the eigenvalues above 1e-10 of the largest, so collinear subsets are handled).
-inline double subset_explained(const Matrix<double>& gram, const Vector<double>& cross,
-                               const std::vector<Index>& subset) {
-  const auto s = static_cast<Index>(subset.size());
-  if (s == 0) return 0;
-  Matrix<double> g(s, s);
-  Vector<double> c(s);
-  for (Index a = 0; a < s; ++a) {
-    c(a) = cross(subset[static_cast<std::size_t>(a)]);
-    for (Index b = 0; b < s; ++b) {
-      g(a, b) = gram(subset[static_cast<std::size_t>(a)], subset[static_cast<std::size_t>(b)]);
-    }
-  }
-  Eigen::SelfAdjointEigenSolver<Matrix<double>> eig(g);
-  const auto& values = eig.eigenvalues();
-  const double cutoff = 1e-10 * std::max(values.cwiseAbs().maxCoeff(), 1e-300);
-  const Vector<double> proj = eig.eigenvectors().transpose() * c;
-  double explained = 0;
-  for (Index a = 0; a < s; ++a) {
-    if (values(a) > cutoff) explained += proj(a) * proj(a) / values(a);
-  }
-  return explained;
-}
-
-}  // namespace detail
 
 /// Lasso regularisation path by cyclic coordinate descent with warm starts.
 ///

@@ -42,6 +42,7 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
@@ -51,7 +52,6 @@
 #include <hilm/hierarchy/detail/rank_oracles.hpp>
 #include <hilm/stats/cca_rank.hpp>
 #include <hilm/stats/discrete.hpp>
-#include <hilm/synth/discrete.hpp>
 
 namespace hilm {
 
@@ -186,90 +186,6 @@ class TableRankOracle {
   std::vector<Index> dims_;
 };
 
-/// Exact rank oracle from a population covariance of the codes: for tests and for checking what
-/// the search identifies without sampling error. Rank = number of canonical correlations above
-/// `tolerance`.
-class ExactRankOracle {
- public:
-  /// Continuous variables with population covariance `sigma` (p × p, e.g. the observed block of
-  /// `LinearSemData::covariance`).
-  /// @throws hilm::invalid_argument if sigma is not square or tolerance ∉ (0, 1).
-  template <class Derived>
-  [[nodiscard]] static ExactRankOracle linear(const Eigen::MatrixBase<Derived>& sigma,
-                                              double tolerance = 1e-7) {
-    if (sigma.rows() != sigma.cols())
-      hilm::detail::raise<invalid_argument>("ExactRankOracle::linear: sigma must be square");
-    return ExactRankOracle(sigma.template cast<double>(),
-                           detail::CodeBlocks::identity(sigma.rows()), tolerance, false);
-  }
-
-  /// Discrete observed variables of a discrete Bayesian network: the covariance of their one-hot
-  /// codes, assembled from the exact pairwise tables P(X_i, X_j) (`DiscreteModel`).
-  /// Variables are the model's observed nodes in increasing id order.
-  /// @throws hilm::invalid_argument on an invalid model or tolerance.
-  [[nodiscard]] static ExactRankOracle discrete(const DiscreteModel& model,
-                                                double tolerance = 1e-7) {
-    if (auto problem = model.validate()) hilm::detail::raise<invalid_argument>(*problem);
-    const auto observed = model.graph.observed_nodes();
-    std::vector<Index> cards;
-    for (Index v : observed) cards.push_back(model.graph.cardinality[static_cast<std::size_t>(v)]);
-    auto blocks = detail::CodeBlocks::from_cardinalities(cards);
-    Matrix<double> cov = Matrix<double>::Zero(blocks.columns(), blocks.columns());
-    const auto p = static_cast<Index>(observed.size());
-    for (Index i = 0; i < p; ++i) {
-      const auto oi = blocks.offset[static_cast<std::size_t>(i)];
-      const auto di = blocks.dim[static_cast<std::size_t>(i)];
-      const std::array<Index, 1> vi{observed[static_cast<std::size_t>(i)]};
-      // Marginal from the pair with any other variable (or a 1-variable joint when p = 1).
-      for (Index j = i + 1; j < p; ++j) {
-        const std::array<Index, 1> vj{observed[static_cast<std::size_t>(j)]};
-        const Matrix<double> t = model.joint_table(vi, vj);
-        const Matrix<double> c = onehot_cross_covariance(t);
-        const auto oj = blocks.offset[static_cast<std::size_t>(j)];
-        cov.block(oi, oj, di, blocks.dim[static_cast<std::size_t>(j)]) = c;
-        cov.block(oj, oi, blocks.dim[static_cast<std::size_t>(j)], di) = c.transpose();
-      }
-      const Vector<double> pm = model.joint(std::vector<Index>{vi[0]});
-      const Vector<double> h = pm.head(di);
-      cov.block(oi, oi, di, di) = Matrix<double>(h.asDiagonal()) - h * h.transpose();
-    }
-    return ExactRankOracle(std::move(cov), std::move(blocks), tolerance, true);
-  }
-
-  /// Number of variables p.
-  [[nodiscard]] Index num_variables() const noexcept { return blocks_.variables(); }
-  /// Code dimension of variable v.
-  [[nodiscard]] Index dimension(Index v) const {
-    return blocks_.dim.at(static_cast<std::size_t>(v));
-  }
-  /// Number of canonical correlations between the codes of a and b above the tolerance.
-  [[nodiscard]] Index rank(std::span<const Index> a, std::span<const Index> b) const {
-    const auto rho =
-        detail::canonical_correlations(cov_, blocks_.columns_of(a), blocks_.columns_of(b));
-    Index r = 0;
-    for (Index i = 0; i < rho.size(); ++i) r += rho(i) > tolerance_ ? 1 : 0;
-    return r;
-  }
-  /// Whether the variables are discrete.
-  [[nodiscard]] bool discrete() const noexcept { return discrete_; }
-  /// The covariance of the codes.
-  [[nodiscard]] const Matrix<double>& covariance() const noexcept { return cov_; }
-
- private:
-  ExactRankOracle(Matrix<double> cov, detail::CodeBlocks blocks, double tolerance, bool discrete)
-      : cov_(std::move(cov)),
-        blocks_(std::move(blocks)),
-        tolerance_(tolerance),
-        discrete_(discrete) {
-    if (!(tolerance > 0 && tolerance < 1))
-      hilm::detail::raise<invalid_argument>("ExactRankOracle: tolerance must lie in (0, 1)");
-  }
-  Matrix<double> cov_;
-  detail::CodeBlocks blocks_;
-  double tolerance_ = 1e-7;
-  bool discrete_ = false;
-};
-
 /// Adapts any callable `rank(span<const Index> a, span<const Index> b) -> Index` (e.g. a
 /// user's own test, or a d-separation oracle) to `RankOracle`.
 template <class F>
@@ -322,8 +238,11 @@ struct RankSearchOptions {
 
   /// @returns a message naming the offending field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (!(alpha > 0 && alpha < 1)) return "RankSearchOptions::alpha must lie in (0, 1)";
-    if (max_rank < 1) return "RankSearchOptions::max_rank must be >= 1";
+    using hilm::detail::invalid_field;
+    if (!(alpha > 0 && alpha < 1)) {
+      return invalid_field("RankSearchOptions", "alpha", "lie in (0, 1)", alpha);
+    }
+    if (max_rank < 1) return invalid_field("RankSearchOptions", "max_rank", "be >= 1", max_rank);
     return std::nullopt;
   }
 };
@@ -353,6 +272,10 @@ struct RankSearchResult {
   Index rank_tests = 0;
   /// Converged, or Cancelled by the progress callback.
   FitStatus status = FitStatus::NotRun;
+
+  /// Whether the graph can be used (`hilm::usable(status)`; a cancelled search holds the partial
+  /// graph of the rounds that ran).
+  [[nodiscard]] bool usable() const noexcept { return hilm::usable(status); }
 };
 
 /// Runs the rank-based latent-hierarchy search over any rank oracle.
@@ -364,14 +287,25 @@ struct RankSearchResult {
 ///   thread (the rank tests run in parallel). `CcaRankOracle` throws hilm::numerical_error when
 ///   a tested set of columns is collinear: a duplicated column, a column that is a linear
 ///   combination of others, or too few rows (with 2 rows every correlation is ±1).
+///
+/// @code
+/// // Any rank test fits: here a user's own, e.g. t-separation in a known graph.
+/// auto rank = [&](std::span<const hilm::Index> a, std::span<const hilm::Index> b) {
+///   return my_rank(a, b);  // thread-safe
+/// };
+/// const hilm::CallableRankOracle oracle(std::vector<hilm::Index>(p, 1), rank);
+/// const hilm::RankSearchResult found = hilm::rank_search(oracle, {.max_rank = 2});
+/// @endcode
 template <RankOracle Oracle>
 [[nodiscard]] RankSearchResult rank_search(const Oracle& oracle,
                                            const RankSearchOptions& options = {}) {
   if (auto problem = options.validate()) hilm::detail::raise<invalid_argument>(*problem);
   const Index p = oracle.num_variables();
-  if (!options.names.empty() && static_cast<Index>(options.names.size()) != p)
-    hilm::detail::raise<invalid_argument>(
-        "RankSearchOptions::names must have one entry per variable (" + std::to_string(p) + ")");
+  if (!options.names.empty() && static_cast<Index>(options.names.size()) != p) {
+    hilm::detail::raise<invalid_argument>(hilm::detail::invalid_field_described(
+        "RankSearchOptions", "names", "have one entry per variable (" + std::to_string(p) + ")",
+        std::to_string(options.names.size()) + (options.names.size() == 1 ? " name" : " names")));
+  }
   detail::EngineSettings settings;
   settings.max_rank = options.max_rank;
   settings.collider_check = options.collider_check;
@@ -400,6 +334,17 @@ template <RankOracle Oracle>
 /// @param[in] data n × p samples.
 /// @throws hilm::invalid_argument on bad data or options; hilm::numerical_error on collinear
 ///   columns (see the oracle overload).
+///
+/// @code
+/// const hilm::Matrix<double> x = load_samples();  // n × p continuous measurements
+/// const hilm::RankSearchResult found = hilm::rank_search(x, {.alpha = 0.01, .max_rank = 2});
+/// if (found.usable()) {
+///   for (const hilm::LatentCover& cover : found.covers) {
+///     // cover.latents (node ids in found.graph) are the parents of cover.children
+///   }
+///   hilm::write_json(found.graph, "hierarchy.json");  // <hilm/graph/json.hpp>
+/// }
+/// @endcode
 template <class Derived>
 [[nodiscard]] RankSearchResult rank_search(const Eigen::MatrixBase<Derived>& data,
                                            const RankSearchOptions& options = {}) {

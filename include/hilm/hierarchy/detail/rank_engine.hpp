@@ -144,6 +144,9 @@ struct EngineOutput {
   std::vector<CoverRecord> covers;
   Index rank_tests = 0;
   FitStatus status = FitStatus::NotRun;
+
+  /// Whether the graph can be used (`hilm::usable(status)`).
+  [[nodiscard]] bool usable() const noexcept { return hilm::usable(status); }
 };
 
 // The search. `rank(a, b)` returns the code-dimension rank of Σ between the codes of the
