@@ -61,6 +61,7 @@
 #include <hilm/nmf/rank_selection.hpp>
 #include <hilm/nmf/separable.hpp>
 #include <hilm/sae/options.hpp>
+#include <hilm/sae/result.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
 #include <hilm/sae/stability.hpp>
 #include <hilm/sae/weights.hpp>
