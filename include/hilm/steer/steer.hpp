@@ -30,11 +30,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
 #include <Eigen/LU>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/sae/weights.hpp>
@@ -68,18 +70,16 @@ struct SteerOptions {
   /// Checks the options that do not depend on the model.
   /// @returns a message naming the offending field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (hold_iterations < 1) {
-      return "SteerOptions::hold_iterations must be >= 1, got " + std::to_string(hold_iterations);
-    }
+    using detail::invalid_field;
+    constexpr std::string_view type = "SteerOptions";
+    if (hold_iterations < 1)
+      return invalid_field(type, "hold_iterations", "be >= 1", hold_iterations);
     if (!(hold_tolerance >= 0) || !std::isfinite(hold_tolerance)) {
-      return "SteerOptions::hold_tolerance must be finite and >= 0, got " +
-             std::to_string(hold_tolerance);
+      return invalid_field(type, "hold_tolerance", "be finite and >= 0", hold_tolerance);
     }
-    if (batch_rows < 1) {
-      return "SteerOptions::batch_rows must be >= 1, got " + std::to_string(batch_rows);
-    }
+    if (batch_rows < 1) return invalid_field(type, "batch_rows", "be >= 1", batch_rows);
     for (Index h : hold) {
-      if (h < 0) return "SteerOptions::hold contains a negative latent " + std::to_string(h);
+      if (h < 0) return invalid_field(type, "hold", "hold latents >= 0", h);
     }
     return std::nullopt;
   }
@@ -153,12 +153,12 @@ template <class Scalar, class Derived>
   hold.erase(std::unique(hold.begin(), hold.end()), hold.end());
   for (Index h : hold) {
     if (h >= m) {
-      hilm::detail::raise<invalid_argument>("SteerOptions::hold: latent " + std::to_string(h) +
-                                            " is outside [0, " + std::to_string(m) + ")");
+      hilm::detail::raise<invalid_argument>(hilm::detail::invalid_field(
+          "SteerOptions", "hold", "hold latents in [0, " + std::to_string(m) + ")", h));
     }
     if (std::binary_search(touched.begin(), touched.end(), h)) {
-      hilm::detail::raise<invalid_argument>("SteerOptions::hold: latent " + std::to_string(h) +
-                                            " is also edited");
+      hilm::detail::raise<invalid_argument>(
+          hilm::detail::invalid_field("SteerOptions", "hold", "not contain an edited latent", h));
     }
   }
   if (options.check_finite) detail::check_finite_input(x, "intervene");
