@@ -261,6 +261,8 @@ T9Score run_t9(std::uint64_t seed, bool dense_codes, Index k, bool ablation = fa
                                           .seed = seed});
   const auto result = sae.fit(source);
   REQUIRE(result.status == hilm::FitStatus::MaxIterations);
+  CHECK(result.usable());
+  CHECK_FALSE(hilm::SaeResult{}.usable());  // NotRun
   const RowMatrix<float> z = sae.encode(data.x);
   T9Score score;
   const auto match = hilm::mcc(data.codes, z);
