@@ -52,6 +52,7 @@
 #include <hilm/metrics/graph_metrics.hpp>
 #include <hilm/metrics/hungarian.hpp>
 #include <hilm/metrics/mcc.hpp>
+#include <hilm/metrics/parent_sets.hpp>
 #include <hilm/metrics/r2.hpp>
 #include <hilm/nmf/beta_divergence.hpp>
 #include <hilm/nmf/latent_class.hpp>
@@ -61,7 +62,9 @@
 #include <hilm/nmf/nnls.hpp>
 #include <hilm/nmf/rank_selection.hpp>
 #include <hilm/nmf/separable.hpp>
+#include <hilm/sae/duplicates.hpp>
 #include <hilm/sae/options.hpp>
+#include <hilm/sae/result.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
 #include <hilm/sae/stability.hpp>
 #include <hilm/sae/weights.hpp>
@@ -80,6 +83,8 @@
 #include <hilm/stats/kci_options.hpp>
 #include <hilm/stats/nonnegative_rank.hpp>
 #include <hilm/stats/permutation.hpp>
+#include <hilm/stats/rank_test.hpp>
+#include <hilm/steer/concept_graph_links.hpp>
 #include <hilm/steer/edit.hpp>
 #include <hilm/steer/hierarchical.hpp>
 #include <hilm/steer/side_effects.hpp>

@@ -68,6 +68,14 @@ TEST_CASE("sae: options are validated and name the bad field", "[sae]") {
   } catch (const hilm::invalid_argument& e) {
     CHECK(std::string(e.what()).find("SaeOptions::k") != std::string::npos);
   }
+  // One message format: `<Struct>::<field> must <requirement>, got <value>`.
+  CHECK(SaeOptions{.latents = 8, .k = 9}.validate() ==
+        "SaeOptions::k must be in [1, latents], got 9");
+  CHECK(SaeOptions{.latents = 8, .k = 2, .learning_rate = -0.5}.validate() ==
+        "SaeOptions::learning_rate must be finite and >= 0 (0: automatic), got -0.5");
+  CHECK(SaeOptions{.latents = 8, .k = 2, .matryoshka_prefixes = {4, 2}}.validate() ==
+        "SaeOptions::matryoshka_prefixes must hold strictly increasing values in [1, latents), "
+        "got [4, 2]");
   CHECK_THROWS_AS(
       SparseAutoencoder<float>(SaeOptions{.latents = 8, .k = 2, .matryoshka_prefixes = {4, 2}}),
       hilm::invalid_argument);
@@ -253,6 +261,8 @@ T9Score run_t9(std::uint64_t seed, bool dense_codes, Index k, bool ablation = fa
                                           .seed = seed});
   const auto result = sae.fit(source);
   REQUIRE(result.status == hilm::FitStatus::MaxIterations);
+  CHECK(result.usable());
+  CHECK_FALSE(hilm::SaeResult{}.usable());  // NotRun
   const RowMatrix<float> z = sae.encode(data.x);
   T9Score score;
   const auto match = hilm::mcc(data.codes, z);

@@ -61,7 +61,8 @@ TEST_CASE("steer: invalid edits are rejected with the edit named", "[steer]") {
   } catch (const hilm::invalid_argument& e) {
     const std::string what = e.what();
     CHECK(what.find("edit 1") != std::string::npos);
-    CHECK(what.find("latent = 3") != std::string::npos);
+    CHECK(what.find("Edit::latent") != std::string::npos);
+    CHECK(what.find("got 3") != std::string::npos);
   }
   CHECK(z == original);  // nothing applied when the list is invalid
   CHECK_THROWS_AS(hilm::apply_edits(z, std::vector<Edit>{{.latent = -1}}), hilm::invalid_argument);

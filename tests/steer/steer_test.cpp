@@ -160,6 +160,17 @@ TEST_CASE("steer: bad arguments are rejected", "[steer]") {
   CHECK_THROWS_AS(intervene(w, x, {{.latent = 1}}, {.hold = {9}}), hilm::invalid_argument);
   CHECK_THROWS_AS(intervene(w, x, {{.latent = 1}}, {.batch_rows = 0}), hilm::invalid_argument);
   CHECK_THROWS_AS(intervene(w, x, {{.latent = 1}}, {.hold_iterations = 0}), hilm::invalid_argument);
+  // One message format: `<Struct>::<field> must <requirement>, got <value>`.
+  CHECK(hilm::SteerOptions{.hold_iterations = 0}.validate() ==
+        "SteerOptions::hold_iterations must be >= 1, got 0");
+  CHECK(hilm::SteerOptions{.hold_tolerance = -0.25}.validate() ==
+        "SteerOptions::hold_tolerance must be finite and >= 0, got -0.25");
+  try {
+    (void)intervene(w, x, {{.latent = 1}}, {.hold = {9}});
+    FAIL("a held latent outside the model was accepted");
+  } catch (const hilm::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "SteerOptions::hold must hold latents in [0, 9), got 9");
+  }
   RowMatrix<float> bad = x;
   bad(3, 2) = std::nanf("");
   CHECK_NOTHROW(intervene(w, bad, {{.latent = 1}}));

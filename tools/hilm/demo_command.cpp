@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,12 @@
 #include <hilm/hierarchy/concept_graph.hpp>
 #include <hilm/io/npy.hpp>
 #include <hilm/metrics/dictionary.hpp>
-#include <hilm/metrics/graph_metrics.hpp>
 #include <hilm/metrics/mcc.hpp>
+#include <hilm/metrics/parent_sets.hpp>
+#include <hilm/sae/duplicates.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
 #include <hilm/sources/matrix_source.hpp>
+#include <hilm/steer/concept_graph_links.hpp>
 #include <hilm/steer/hierarchical.hpp>
 #include <hilm/steer/side_effects.hpp>
 #include <hilm/synth/selection_hierarchy.hpp>
@@ -96,18 +99,18 @@ Index mean_active(const RowMatrix<float>& codes) {
                          static_cast<Index>(std::ceil(active / static_cast<double>(codes.rows()))));
 }
 
-void run(const DemoArgs& a) {
-  // Every file is staged and moved into --out only when the whole demo succeeded.
-  OutputSet outputs;
-  outputs.directory(a.out);
-  auto out_file = [&](const std::string& name) { return outputs.file(a.out + "/" + name); };
-  const Stopwatch total;
-  std::fprintf(stderr, "hilm demo: seed %llu, %lld samples, output in %s\n",
-               static_cast<unsigned long long>(a.seed), static_cast<long long>(a.samples),
-               a.out.c_str());
-
-  // 1. Data.
+// Step 1: the synthetic hierarchy (layer 1 observes level 1) and layer 2, which observes the
+// level-2 concepts through its own unit-norm atoms.
+struct DemoData {
   hilm::SelectionHierarchyOptions model;
+  hilm::SelectionHierarchyData<float> data;
+  RowMatrix<float> atoms2;  // level-2 concepts × 32
+  RowMatrix<float> x2;      // layer-2 observations
+};
+
+DemoData make_data(const DemoArgs& a) {
+  DemoData d;
+  hilm::SelectionHierarchyOptions& model = d.model;
   model.samples = a.samples;
   model.widths = {20, 6};
   model.features = 64;
@@ -118,210 +121,153 @@ void run(const DemoArgs& a) {
   // And/Or mixtures some level-2 concepts nearly imply others and an SAE may merge them).
   model.disjoint_parents = true;
   model.function = hilm::ConceptFunction::Threshold;
-  const auto data = hilm::selection_hierarchy<float>(model);
-  // Layer 2 observes the level-2 concepts through its own unit-norm atoms.
+  d.data = hilm::selection_hierarchy<float>(model);
   Random rng = Random(a.seed).stream(7);
-  RowMatrix<float> atoms2(model.widths[1], 32);
-  for (Index i = 0; i < atoms2.rows(); ++i) {
-    for (Index j = 0; j < atoms2.cols(); ++j) atoms2(i, j) = static_cast<float>(rng.normal());
-    atoms2.row(i).normalize();
+  d.atoms2.resize(model.widths[1], 32);
+  for (Index i = 0; i < d.atoms2.rows(); ++i) {
+    for (Index j = 0; j < d.atoms2.cols(); ++j) d.atoms2(i, j) = static_cast<float>(rng.normal());
+    d.atoms2.row(i).normalize();
   }
-  RowMatrix<float> x2 = data.levels[1] * atoms2;
-  for (Index i = 0; i < x2.rows(); ++i) {
-    for (Index j = 0; j < x2.cols(); ++j) x2(i, j) += static_cast<float>(0.01 * rng.normal());
+  d.x2 = d.data.levels[1] * d.atoms2;
+  for (Index i = 0; i < d.x2.rows(); ++i) {
+    for (Index j = 0; j < d.x2.cols(); ++j) d.x2(i, j) += static_cast<float>(0.01 * rng.normal());
   }
   std::fprintf(stderr,
                "  data: %lld × %lld (layer 1), %lld × %lld (layer 2); selection kept %.1f%%\n",
-               static_cast<long long>(data.x.rows()), static_cast<long long>(data.x.cols()),
-               static_cast<long long>(x2.rows()), static_cast<long long>(x2.cols()),
-               100.0 * static_cast<double>(data.x.rows()) / static_cast<double>(data.draws));
+               static_cast<long long>(d.data.x.rows()), static_cast<long long>(d.data.x.cols()),
+               static_cast<long long>(d.x2.rows()), static_cast<long long>(d.x2.cols()),
+               100.0 * static_cast<double>(d.data.x.rows()) / static_cast<double>(d.data.draws));
+  return d;
+}
 
-  // 2. One SAE per layer.
-  const LevelFit level1 = fit_level(data.x, data.levels[0], data.atoms, mean_active(data.levels[0]),
-                                    a.seed + 1, a.epochs, "SAE layer 1");
-  const LevelFit level2 = fit_level(x2, data.levels[1], atoms2, mean_active(data.levels[1]),
-                                    a.seed + 2, a.epochs, "SAE layer 2");
-  std::fprintf(stderr,
-               "  identifiability: layer 1 MCC %.3f, median atom cosine %.3f; layer 2 MCC %.3f, "
-               "median atom cosine %.3f\n",
-               level1.mcc.mean, level1.atoms.median, level2.mcc.mean, level2.atoms.median);
+nlohmann::json level_json(const LevelFit& f, Index truth_width) {
+  return nlohmann::json{{"true_concepts", truth_width},
+                        {"latents", f.codes.cols()},
+                        {"mcc", f.mcc.mean},
+                        {"mcc_per_concept", std::vector<double>(f.mcc.per_component.data(),
+                                                                f.mcc.per_component.data() +
+                                                                    f.mcc.per_component.size())},
+                        {"median_atom_cosine", f.atoms.median},
+                        {"explained_variance", f.final_metrics.explained_variance},
+                        {"l0", f.final_metrics.l0},
+                        {"train_seconds", f.seconds}};
+}
 
-  nlohmann::json report;
-  report["seed"] = a.seed;
-  report["samples"] = data.x.rows();
-  auto level_json = [](const LevelFit& f, Index truth_width) {
-    return nlohmann::json{{"true_concepts", truth_width},
-                          {"latents", f.codes.cols()},
-                          {"mcc", f.mcc.mean},
-                          {"mcc_per_concept", std::vector<double>(f.mcc.per_component.data(),
-                                                                  f.mcc.per_component.data() +
-                                                                      f.mcc.per_component.size())},
-                          {"median_atom_cosine", f.atoms.median},
-                          {"explained_variance", f.final_metrics.explained_variance},
-                          {"l0", f.final_metrics.l0},
-                          {"train_seconds", f.seconds}};
-  };
-  report["identifiability"] = {{"layer1", level_json(level1, model.widths[0])},
-                               {"layer2", level_json(level2, model.widths[1])}};
+// The demo has always reported precision 0 when no edge was found (`PrecisionRecall` says 1).
+double reported_precision(const hilm::ParentSetScore& s) {
+  return s.edges.empty() ? 0.0 : s.accuracy.precision;
+}
 
-  write_result_npy(out_file("codes_layer1.npy"), "demo: codes_layer1", level1.codes);
-  write_result_npy(out_file("codes_layer2.npy"), "demo: codes_layer2", level2.codes);
-  write_result_npy(out_file("true_level1.npy"), "demo: true_level1", data.levels[0]);
-  write_result_npy(out_file("true_level2.npy"), "demo: true_level2", data.levels[1]);
+// Step 3: the concept graph between the two levels of learned codes. Latents that never fire
+// carry no information, and an overcomplete SAE may learn the same concept twice (codes with
+// |correlation| ≥ 0.95): such duplicates are merged into their most active copy before the graph
+// is searched, as one would do by hand when reading a dictionary. A learned latent stands for the
+// true concept it was matched to by the MCC step; edges touching a latent matched to no concept
+// count as wrong.
+struct GraphStage {
+  hilm::LatentMerge merged1, merged2;
+  std::vector<Index> truth1, truth2;  // per kept latent: matched true concept or -1
+  hilm::ConceptGraphResult concepts;
+  hilm::ParentSetScore score;
+  double seconds = 0;
+};
 
-  // 3. Concept graph between the two levels of learned codes. Latents that never fire carry no
-  // information, and an overcomplete SAE may learn the same concept twice (codes with
-  // |correlation| ≥ 0.95): such duplicates are merged into their most active copy before the
-  // graph is searched, as one would do by hand when reading a dictionary.
-  struct Merged {
-    std::vector<Index> kept;   // SAE latent indices kept, in order
-    std::vector<Index> group;  // per SAE latent: position in `kept`, or -1 (dead)
-    Index duplicates = 0;
-  };
-  auto merge_latents = [](const RowMatrix<float>& z) {
-    Merged m;
-    const Index cols = z.cols();
-    m.group.assign(static_cast<std::size_t>(cols), -1);
-    Matrix<double> centred = z.cast<double>();
-    centred.rowwise() -= centred.colwise().mean();
-    const Vector<double> norms = centred.colwise().norm();
-    std::vector<Index> order;
-    for (Index j = 0; j < cols; ++j) {
-      if (norms(j) > 0) order.push_back(j);
-    }
-    std::vector<Index> activity(static_cast<std::size_t>(cols));
-    for (Index j = 0; j < cols; ++j) {
-      activity[static_cast<std::size_t>(j)] = (z.col(j).array() != 0.0f).count();
-    }
-    std::stable_sort(order.begin(), order.end(), [&](Index x, Index y) {
-      return activity[static_cast<std::size_t>(x)] > activity[static_cast<std::size_t>(y)];
-    });
-    for (const Index j : order) {
-      Index twin = -1;
-      for (std::size_t g = 0; g < m.kept.size() && twin < 0; ++g) {
-        const Index k = m.kept[g];
-        const double r = centred.col(j).dot(centred.col(k)) / (norms(j) * norms(k));
-        if (std::abs(r) >= 0.95) twin = static_cast<Index>(g);
-      }
-      if (twin < 0) {
-        m.group[static_cast<std::size_t>(j)] = static_cast<Index>(m.kept.size());
-        m.kept.push_back(j);
-      } else {
-        m.group[static_cast<std::size_t>(j)] = twin;
-        ++m.duplicates;
-      }
-    }
-    return m;
-  };
-  const Merged merged1 = merge_latents(level1.codes), merged2 = merge_latents(level2.codes);
-  const std::vector<Index>& live1 = merged1.kept;
-  const std::vector<Index>& live2 = merged2.kept;
-  Matrix<double> z1(level1.codes.rows(), static_cast<Index>(live1.size()));
-  Matrix<double> z2(level2.codes.rows(), static_cast<Index>(live2.size()));
-  for (std::size_t j = 0; j < live1.size(); ++j) {
-    z1.col(static_cast<Index>(j)) = level1.codes.col(live1[j]).cast<double>();
-  }
-  for (std::size_t j = 0; j < live2.size(); ++j) {
-    z2.col(static_cast<Index>(j)) = level2.codes.col(live2[j]).cast<double>();
-  }
-  const Stopwatch graph_watch;
-  hilm::ConceptGraphResult concepts = hilm::concept_graph(z1, z2);
-  const double graph_seconds = graph_watch.seconds();
-
-  // Score: a learned latent stands for the true concept it was matched to by the MCC step;
-  // edges touching a latent matched to no concept count as wrong.
-  auto truth_of = [](const hilm::MccResult& m, const Merged& merged) {
-    std::vector<Index> out(merged.kept.size(), -1);
-    for (Index i = 0; i < m.assignment.size(); ++i) {
-      const Index j = m.assignment(i);
-      if (j < 0) continue;
-      const Index g = merged.group[static_cast<std::size_t>(j)];
-      if (g >= 0 && out[static_cast<std::size_t>(g)] < 0) out[static_cast<std::size_t>(g)] = i;
-    }
-    return out;
-  };
-  const std::vector<Index> truth1 = truth_of(level1.mcc, merged1),
-                           truth2 = truth_of(level2.mcc, merged2);
-  std::vector<std::pair<Index, Index>> true_edges,
-      found_edges;  // (level-1 concept, level-2 concept)
-  for (std::size_t u = 0; u < data.parents[0].size(); ++u) {
-    for (const Index p : data.parents[0][u]) true_edges.emplace_back(p, static_cast<Index>(u));
-  }
-  Index wrong = 0;
-  nlohmann::json edge_list = nlohmann::json::array();
-  for (std::size_t u = 0; u < concepts.uppers.size(); ++u) {
-    const auto& up_entry = concepts.uppers[u];
-    for (std::size_t q = 0; q < up_entry.parents.size(); ++q) {
-      const Index p = up_entry.parents[q];
-      const Index lo = truth1[static_cast<std::size_t>(p)], up = truth2[u];
-      const bool matched = lo >= 0 && up >= 0;
-      if (!matched) {
-        ++wrong;
-      } else {
-        found_edges.emplace_back(lo, up);
-      }
-      const bool correct =
-          matched && std::count(true_edges.begin(), true_edges.end(), std::pair{lo, up}) > 0;
-      edge_list.push_back(
-          {{"from_latent", live1[static_cast<std::size_t>(p)]},
-           {"to_latent", live2[u]},
-           {"concepts", matched ? "A" + std::to_string(lo) + " -> B" + std::to_string(up) : "?"},
-           {"effect", up_entry.effects[q]},
-           {"p_value", up_entry.p_values[q]},
-           {"true_edge", correct}});
-    }
-  }
-  nlohmann::json missed = nlohmann::json::array();
-  for (const auto& e : true_edges) {
-    if (std::find(found_edges.begin(), found_edges.end(), e) == found_edges.end()) {
-      missed.push_back("A" + std::to_string(e.first) + " -> B" + std::to_string(e.second));
-    }
-  }
-  Index hits = 0;
-  for (const auto& e : found_edges) {
-    hits += std::count(true_edges.begin(), true_edges.end(), e) > 0 ? 1 : 0;
-  }
-  const double found_total = static_cast<double>(found_edges.size()) + static_cast<double>(wrong);
-  const double precision = found_total > 0 ? static_cast<double>(hits) / found_total : 0.0;
-  const double recall = static_cast<double>(hits) / static_cast<double>(true_edges.size());
-  const double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0.0;
+GraphStage recover_graph(const LevelFit& level1, const LevelFit& level2, const DemoData& d) {
+  GraphStage g;
+  g.merged1 = hilm::merge_duplicate_latents(level1.codes);
+  g.merged2 = hilm::merge_duplicate_latents(level2.codes);
+  const Matrix<double> z1 = hilm::kept_codes(level1.codes, g.merged1);
+  const Matrix<double> z2 = hilm::kept_codes(level2.codes, g.merged2);
+  const Stopwatch watch;
+  g.concepts = hilm::concept_graph(z1, z2);
+  g.seconds = watch.seconds();
+  g.truth1 = hilm::matched_concepts(level1.mcc, g.merged1);
+  g.truth2 = hilm::matched_concepts(level2.mcc, g.merged2);
+  g.score = hilm::score_parent_sets(hilm::concept_links(g.concepts).parents_of_upper, g.truth1,
+                                    g.truth2, d.data.parents[0]);
+  const auto& s = g.score;
   std::fprintf(
       stderr,
       "  concept graph: %lld edges found, %lld true; precision %.3f, recall %.3f, F1 %.3f\n",
-      static_cast<long long>(found_total), static_cast<long long>(true_edges.size()), precision,
-      recall, f1);
+      static_cast<long long>(s.edges.size()), static_cast<long long>(s.true_edges),
+      reported_precision(s), s.accuracy.recall, s.accuracy.f1);
+  return g;
+}
 
-  // Name the nodes after the SAE latent and the concept it was matched to, then write DOT/SVG.
+nlohmann::json graph_json(const GraphStage& g, bool svg) {
+  const auto& live1 = g.merged1.kept;
+  const auto& live2 = g.merged2.kept;
+  nlohmann::json edge_list = nlohmann::json::array();
+  for (const auto& e : g.score.edges) {
+    const auto& up_entry = g.concepts.uppers[static_cast<std::size_t>(e.upper)];
+    const auto q = static_cast<std::size_t>(e.position);
+    edge_list.push_back({{"from_latent", live1[static_cast<std::size_t>(e.lower)]},
+                         {"to_latent", live2[static_cast<std::size_t>(e.upper)]},
+                         {"concepts", e.matched() ? "A" + std::to_string(e.true_lower) + " -> B" +
+                                                        std::to_string(e.true_upper)
+                                                  : "?"},
+                         {"effect", up_entry.effects[q]},
+                         {"p_value", up_entry.p_values[q]},
+                         {"true_edge", e.correct}});
+  }
+  nlohmann::json missed = nlohmann::json::array();
+  for (const auto& [lo, up] : g.score.missed) {
+    missed.push_back("A" + std::to_string(lo) + " -> B" + std::to_string(up));
+  }
+  return {{"edges_found", static_cast<double>(g.score.edges.size())},
+          {"edges_true", static_cast<std::size_t>(g.score.true_edges)},
+          {"precision", reported_precision(g.score)},
+          {"recall", g.score.accuracy.recall},
+          {"f1", g.score.accuracy.f1},
+          {"edges_on_unmatched_latents", g.score.unmatched},
+          {"edges", edge_list},
+          {"missed_true_edges", missed},
+          {"latents_used", {live1.size(), live2.size()}},
+          {"duplicate_latents_merged", {g.merged1.duplicates, g.merged2.duplicates}},
+          {"seconds", g.seconds},
+          {"svg", svg}};
+}
+
+// Draws the concept graph: nodes named after the SAE latent and the concept it was matched to,
+// the truth in the same node ids (a true concept is the latent matched to it, or a node of its
+// own, "A3 (no latent)", when no latent was), so the picture draws true, false and missed edges
+// in their own styles, with the same counts as the score. Writes concept_graph.dot and, when
+// Graphviz is installed, concept_graph.svg; returns whether the SVG was written.
+bool draw_graph(const GraphStage& g, const DemoData& d, std::uint64_t seed,
+                const std::function<std::string(const std::string&)>& out_file) {
+  const auto& live1 = g.merged1.kept;
+  const auto& live2 = g.merged2.kept;
+  hilm::Graph full = g.concepts.graph;
+  const Index found_nodes = full.size();
   for (std::size_t j = 0; j < live1.size(); ++j) {
-    auto& node = concepts.graph.node(static_cast<Index>(j));
+    auto& node = full.node(static_cast<Index>(j));
     node.name = "z1[" + std::to_string(live1[j]) + "]";
-    if (truth1[j] >= 0) node.name += " = A" + std::to_string(truth1[j]);
+    if (g.truth1[j] >= 0) node.name += " = A" + std::to_string(g.truth1[j]);
   }
   for (std::size_t j = 0; j < live2.size(); ++j) {
-    auto& node = concepts.graph.node(static_cast<Index>(live1.size() + j));
+    auto& node = full.node(static_cast<Index>(live1.size() + j));
     node.name = "z2[" + std::to_string(live2[j]) + "]";
-    if (truth2[j] >= 0) node.name += " = B" + std::to_string(truth2[j]);
+    if (g.truth2[j] >= 0) node.name += " = B" + std::to_string(g.truth2[j]);
   }
-  // The truth in the same node ids: a true concept is the latent matched to it, or a node of its
-  // own ("A3 (no latent)") when no latent was. The picture then draws true, false and missed
-  // edges in their own styles, with the same counts as the score above.
-  hilm::Graph full = concepts.graph;
   auto concept_node = [&](const std::vector<Index>& matched, Index offset, Index concept_id,
                           const std::string& prefix, int level) {
     for (std::size_t j = 0; j < matched.size(); ++j) {
       if (matched[j] == concept_id) return offset + static_cast<Index>(j);
     }
     const std::string name = prefix + std::to_string(concept_id) + " (no latent)";
-    for (Index v = concepts.graph.size(); v < full.size(); ++v) {
+    for (Index v = found_nodes; v < full.size(); ++v) {
       if (full.node(v).name == name) return v;
     }
     return full.add_node({name, true, level, 0});
   };
   std::vector<hilm::Edge> truth_drawn;
-  for (const auto& [lo, up] : true_edges) {
-    const Index from = concept_node(truth1, 0, lo, "A", 0);
-    const Index to = concept_node(truth2, static_cast<Index>(live1.size()), up, "B", 1);
-    truth_drawn.push_back({from, to, hilm::Mark::Directed});
+  for (std::size_t u = 0; u < d.data.parents[0].size(); ++u) {
+    for (const Index lo : d.data.parents[0][u]) {
+      const Index from = concept_node(g.truth1, 0, lo, "A", 0);
+      const Index to =
+          concept_node(g.truth2, static_cast<Index>(live1.size()), static_cast<Index>(u), "B", 1);
+      truth_drawn.push_back({from, to, hilm::Mark::Directed});
+    }
   }
   // Only concepts on some found or true edge are drawn; isolated latents would clutter it.
   hilm::Graph drawn, drawn_truth;
@@ -361,7 +307,7 @@ void run(const DemoArgs& a) {
              hilm::to_dot(drawn, {.name = "concept_graph",
                                   .title = "hilm demo: concept graph between the two SAE layers "
                                            "(seed " +
-                                           std::to_string(a.seed) + ")",
+                                           std::to_string(seed) + ")",
                                   .legend = true,
                                   .legend_notes = notes,
                                   .components_per_row = 3,
@@ -370,81 +316,62 @@ void run(const DemoArgs& a) {
   if (!svg) {
     std::fprintf(stderr, "  (Graphviz's dot not found: concept_graph.svg not written)\n");
   }
+  return svg;
+}
 
-  // 4. Steering along the concept graph: ablate the learned level-2 concept matched to B0 by
-  // ablating its parents among the level-1 latents (error-preserving), then measure, with the
-  // TRUE level-1 atoms, how much of each true concept's energy is left.
-  nlohmann::json steering;
-  {
-    hilm::ConceptLinks links;
-    links.parents_of_upper.resize(live2.size());
-    for (std::size_t u = 0; u < concepts.uppers.size(); ++u) {
-      for (const Index p : concepts.uppers[u].parents) {
-        links.parents_of_upper[u].push_back(live1[static_cast<std::size_t>(p)]);
-      }
-    }
-    Index upper = -1;
-    for (std::size_t u = 0; u < truth2.size(); ++u) {
-      if (truth2[u] == 0) upper = static_cast<Index>(u);
-    }
-    if (upper < 0 || links.parents_of_upper[static_cast<std::size_t>(upper)].empty()) {
-      steering["skipped"] = "concept B0 has no learned latent with parents";
-    } else {
-      const hilm::Edit edit{upper, hilm::EditMode::Ablate, 0.0};
-      const auto steered = hilm::intervene_upper(level1.weights, data.x, links, edit);
-      const auto energy = hilm::atom_energy(data.atoms, data.x, steered.x);
-      const std::vector<Index> edited = links.parents_of_upper[static_cast<std::size_t>(upper)];
-      std::vector<Index> targets;  // true concepts the edit is meant to remove
-      for (const Index j : edited) {
-        const auto it = std::find(live1.begin(), live1.end(), j);
-        const Index t = truth1[static_cast<std::size_t>(it - live1.begin())];
-        if (t >= 0) targets.push_back(t);
-      }
-      double removed_min = 1, others_max = 0;
-      nlohmann::json per_concept = nlohmann::json::array();
-      for (Index i = 0; i < data.atoms.rows(); ++i) {
-        const bool target = std::find(targets.begin(), targets.end(), i) != targets.end();
-        const double removed = energy.removed_fraction(i), moved = energy.relative_change(i);
-        if (target) removed_min = std::min(removed_min, removed);
-        if (!target) others_max = std::max(others_max, moved);
-        per_concept.push_back({{"concept", "A" + std::to_string(i)},
-                               {"edited", target},
-                               {"energy_removed", removed},
-                               {"relative_change", moved}});
-      }
-      std::vector<Index> true_parents = data.parents[0][0];
-      steering = {{"edit", "ablate level-2 concept B0 through its learned parents"},
-                  {"upper_latent", live2[static_cast<std::size_t>(upper)]},
-                  {"lower_latents_edited", edited},
-                  {"true_concepts_edited", targets},
-                  {"true_parents_of_B0", true_parents},
-                  {"min_energy_removed_on_edited", removed_min},
-                  {"max_relative_change_on_others", others_max},
-                  {"changed_rows", steered.changed_rows},
-                  {"per_concept", per_concept}};
-      std::fprintf(stderr,
-                   "  steering: ablating B0 through %zu level-1 latents removes >= %.1f%% of their "
-                   "concepts' energy; other concepts move <= %.2f%%\n",
-                   edited.size(), 100 * removed_min, 100 * others_max);
-    }
+// Step 4: steering along the concept graph: ablate the learned level-2 concept matched to B0 by
+// ablating its parents among the level-1 latents (error-preserving), then measure, with the TRUE
+// level-1 atoms, how much of each true concept's energy is left.
+nlohmann::json steer_b0(const GraphStage& g, const LevelFit& level1, const DemoData& d) {
+  const auto& live1 = g.merged1.kept;
+  const hilm::ConceptLinks links = hilm::concept_links(g.concepts, live1);
+  Index upper = -1;
+  for (std::size_t u = 0; u < g.truth2.size(); ++u) {
+    if (g.truth2[u] == 0) upper = static_cast<Index>(u);
   }
+  if (upper < 0 || links.parents_of_upper[static_cast<std::size_t>(upper)].empty()) {
+    return {{"skipped", "concept B0 has no learned latent with parents"}};
+  }
+  const hilm::Edit edit{upper, hilm::EditMode::Ablate, 0.0};
+  const auto steered = hilm::intervene_upper(level1.weights, d.data.x, links, edit);
+  const auto energy = hilm::atom_energy(d.data.atoms, d.data.x, steered.x);
+  const std::vector<Index> edited = links.parents_of_upper[static_cast<std::size_t>(upper)];
+  std::vector<Index> targets;  // true concepts the edit is meant to remove
+  for (const Index j : edited) {
+    const auto it = std::find(live1.begin(), live1.end(), j);
+    const Index t = g.truth1[static_cast<std::size_t>(it - live1.begin())];
+    if (t >= 0) targets.push_back(t);
+  }
+  double removed_min = 1, others_max = 0;
+  nlohmann::json per_concept = nlohmann::json::array();
+  for (Index i = 0; i < d.data.atoms.rows(); ++i) {
+    const bool target = std::find(targets.begin(), targets.end(), i) != targets.end();
+    const double removed = energy.removed_fraction(i), moved = energy.relative_change(i);
+    if (target) removed_min = std::min(removed_min, removed);
+    if (!target) others_max = std::max(others_max, moved);
+    per_concept.push_back({{"concept", "A" + std::to_string(i)},
+                           {"edited", target},
+                           {"energy_removed", removed},
+                           {"relative_change", moved}});
+  }
+  std::fprintf(stderr,
+               "  steering: ablating B0 through %zu level-1 latents removes >= %.1f%% of their "
+               "concepts' energy; other concepts move <= %.2f%%\n",
+               edited.size(), 100 * removed_min, 100 * others_max);
+  const std::vector<Index> true_parents = d.data.parents[0][0];
+  return {{"edit", "ablate level-2 concept B0 through its learned parents"},
+          {"upper_latent", g.merged2.kept[static_cast<std::size_t>(upper)]},
+          {"lower_latents_edited", edited},
+          {"true_concepts_edited", targets},
+          {"true_parents_of_B0", true_parents},
+          {"min_energy_removed_on_edited", removed_min},
+          {"max_relative_change_on_others", others_max},
+          {"changed_rows", steered.changed_rows},
+          {"per_concept", per_concept}};
+}
 
-  report["concept_graph"] = {{"edges_found", found_total},
-                             {"edges_true", true_edges.size()},
-                             {"precision", precision},
-                             {"recall", recall},
-                             {"f1", f1},
-                             {"edges_on_unmatched_latents", wrong},
-                             {"edges", edge_list},
-                             {"missed_true_edges", missed},
-                             {"latents_used", {live1.size(), live2.size()}},
-                             {"duplicate_latents_merged", {merged1.duplicates, merged2.duplicates}},
-                             {"seconds", graph_seconds},
-                             {"svg", svg}};
-  report["steering"] = steering;
-  report["truth"] = {{"parents_of_level2", data.parents[0]}};
-
-  // Training curves.
+// Step 5: unexplained variance along training, one curve per layer.
+std::string training_curves(const LevelFit& level1, const LevelFit& level2) {
   std::vector<PlotSeries> curves;
   for (const auto* f : {&level1, &level2}) {
     PlotSeries s;
@@ -455,12 +382,59 @@ void run(const DemoArgs& a) {
     }
     curves.push_back(std::move(s));
   }
-  write_text(out_file("training_curves.svg"),
-             line_plot_svg(curves, {.title = "SAE training: unexplained variance",
-                                    .x_label = "step",
-                                    .y_label = "1 − explained variance",
-                                    .log_y = true}));
+  return line_plot_svg(curves, {.title = "SAE training: unexplained variance",
+                                .x_label = "step",
+                                .y_label = "1 − explained variance",
+                                .log_y = true});
+}
 
+void run(const DemoArgs& a) {
+  // Every file is staged and moved into --out only when the whole demo succeeded.
+  OutputSet outputs;
+  outputs.directory(a.out);
+  const std::function<std::string(const std::string&)> out_file = [&](const std::string& name) {
+    return outputs.file(a.out + "/" + name);
+  };
+  const Stopwatch total;
+  std::fprintf(stderr, "hilm demo: seed %llu, %lld samples, output in %s\n",
+               static_cast<unsigned long long>(a.seed), static_cast<long long>(a.samples),
+               a.out.c_str());
+
+  // 1. Data.
+  const DemoData d = make_data(a);
+
+  // 2. One SAE per layer.
+  const LevelFit level1 =
+      fit_level(d.data.x, d.data.levels[0], d.data.atoms, mean_active(d.data.levels[0]), a.seed + 1,
+                a.epochs, "SAE layer 1");
+  const LevelFit level2 = fit_level(d.x2, d.data.levels[1], d.atoms2, mean_active(d.data.levels[1]),
+                                    a.seed + 2, a.epochs, "SAE layer 2");
+  std::fprintf(stderr,
+               "  identifiability: layer 1 MCC %.3f, median atom cosine %.3f; layer 2 MCC %.3f, "
+               "median atom cosine %.3f\n",
+               level1.mcc.mean, level1.atoms.median, level2.mcc.mean, level2.atoms.median);
+  nlohmann::json report;
+  report["seed"] = a.seed;
+  report["samples"] = d.data.x.rows();
+  report["identifiability"] = {{"layer1", level_json(level1, d.model.widths[0])},
+                               {"layer2", level_json(level2, d.model.widths[1])}};
+  write_result_npy(out_file("codes_layer1.npy"), "demo: codes_layer1", level1.codes);
+  write_result_npy(out_file("codes_layer2.npy"), "demo: codes_layer2", level2.codes);
+  write_result_npy(out_file("true_level1.npy"), "demo: true_level1", d.data.levels[0]);
+  write_result_npy(out_file("true_level2.npy"), "demo: true_level2", d.data.levels[1]);
+
+  // 3. Concept graph, scored and drawn.
+  const GraphStage graph = recover_graph(level1, level2, d);
+  const bool svg = draw_graph(graph, d, a.seed, out_file);
+
+  // 4. Steering.
+  const nlohmann::json steering = steer_b0(graph, level1, d);
+
+  // 5. Report and pictures.
+  report["concept_graph"] = graph_json(graph, svg);
+  report["steering"] = steering;
+  report["truth"] = {{"parents_of_level2", d.data.parents[0]}};
+  write_text(out_file("training_curves.svg"), training_curves(level1, level2));
   report["elapsed_seconds_total"] = total.seconds();
   require_finite_json(report, "demo: report.json");
   write_text(out_file("report.json"), report.dump(2) + "\n");

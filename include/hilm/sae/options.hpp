@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/types.hpp>
 
@@ -164,90 +165,109 @@ struct SaeOptions {
   /// Checks the options (without knowing the data). @returns a message naming the offending
   /// field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    auto bad = [](const char* field, const std::string& value, const char* expected) {
-      return std::optional<std::string>(std::string("SaeOptions::") + field + " must be " +
-                                        expected + ", got " + value);
-    };
-    auto str = [](double v) { return std::to_string(v); };
-    if (latents < 1) return bad("latents", std::to_string(latents), ">= 1");
+    using detail::invalid_field;
+    constexpr std::string_view type = "SaeOptions";
+    if (latents < 1) return invalid_field(type, "latents", "be >= 1", latents);
     if (topk_family() && (k < 1 || k > latents)) {
-      return bad("k", std::to_string(k), "in [1, latents]");
+      return invalid_field(type, "k", "be in [1, latents]", k);
     }
-    Index previous = 0;
-    for (const Index p : matryoshka_prefixes) {
+    if (!matryoshka_prefixes.empty()) {
+      std::string listed = "[";
+      for (const Index p : matryoshka_prefixes) {
+        listed += (listed.size() > 1 ? ", " : "") + std::to_string(p);
+      }
+      listed += "]";
       if (!topk_family()) {
-        return std::optional<std::string>(
-            "SaeOptions::matryoshka_prefixes is only supported by the TopK and BatchTopK "
-            "architectures");
+        return detail::invalid_field_described(
+            type, "matryoshka_prefixes", "be empty unless the architecture is TopK or BatchTopK",
+            listed + " with architecture " + std::string(to_string(architecture)));
       }
-      if (p <= previous || p >= latents) {
-        return bad("matryoshka_prefixes", std::to_string(p),
-                   "strictly increasing values in [1, latents)");
+      Index previous = 0;
+      for (const Index p : matryoshka_prefixes) {
+        if (p <= previous || p >= latents) {
+          return detail::invalid_field_described(type, "matryoshka_prefixes",
+                                                 "hold strictly increasing values in [1, latents)",
+                                                 listed);
+        }
+        previous = p;
       }
-      previous = p;
     }
     if (!(l1_coefficient >= 0 && std::isfinite(l1_coefficient))) {
-      return bad("l1_coefficient", str(l1_coefficient), "finite and >= 0");
+      return invalid_field(type, "l1_coefficient", "be finite and >= 0", l1_coefficient);
     }
     if (!(l0_coefficient >= 0 && std::isfinite(l0_coefficient))) {
-      return bad("l0_coefficient", str(l0_coefficient), "finite and >= 0");
+      return invalid_field(type, "l0_coefficient", "be finite and >= 0", l0_coefficient);
     }
     if (!(jumprelu_bandwidth > 0 && std::isfinite(jumprelu_bandwidth))) {
-      return bad("jumprelu_bandwidth", str(jumprelu_bandwidth), "finite and > 0");
+      return invalid_field(type, "jumprelu_bandwidth", "be finite and > 0", jumprelu_bandwidth);
     }
     if (!(jumprelu_initial_threshold > 0 && std::isfinite(jumprelu_initial_threshold))) {
-      return bad("jumprelu_initial_threshold", str(jumprelu_initial_threshold), "finite and > 0");
+      return invalid_field(type, "jumprelu_initial_threshold", "be finite and > 0",
+                           jumprelu_initial_threshold);
     }
     if (!(sparsity_warmup_fraction >= 0 && sparsity_warmup_fraction <= 1)) {
-      return bad("sparsity_warmup_fraction", str(sparsity_warmup_fraction), "in [0, 1]");
+      return invalid_field(type, "sparsity_warmup_fraction", "be in [0, 1]",
+                           sparsity_warmup_fraction);
     }
     if (!(batchtopk_threshold_momentum > 0 && batchtopk_threshold_momentum <= 1)) {
-      return bad("batchtopk_threshold_momentum", str(batchtopk_threshold_momentum), "in (0, 1]");
+      return invalid_field(type, "batchtopk_threshold_momentum", "be in (0, 1]",
+                           batchtopk_threshold_momentum);
     }
-    if (batch_size < 1) return bad("batch_size", std::to_string(batch_size), ">= 1");
-    if (steps < 0) return bad("steps", std::to_string(steps), ">= 0");
-    if (steps == 0 && epochs < 1) return bad("epochs", std::to_string(epochs), ">= 1");
+    if (batch_size < 1) return invalid_field(type, "batch_size", "be >= 1", batch_size);
+    if (steps < 0) return invalid_field(type, "steps", "be >= 0", steps);
+    if (steps == 0 && epochs < 1) {
+      return invalid_field(type, "epochs", "be >= 1 when steps is 0", epochs);
+    }
     if (!(learning_rate >= 0 && std::isfinite(learning_rate))) {
-      return bad("learning_rate", str(learning_rate), "finite and >= 0 (0: automatic)");
+      return invalid_field(type, "learning_rate", "be finite and >= 0 (0: automatic)",
+                           learning_rate);
     }
-    if (!(adam_beta1 >= 0 && adam_beta1 < 1))
-      return bad("adam_beta1", str(adam_beta1), "in [0, 1)");
-    if (!(adam_beta2 >= 0 && adam_beta2 < 1))
-      return bad("adam_beta2", str(adam_beta2), "in [0, 1)");
-    if (!(adam_epsilon > 0)) return bad("adam_epsilon", str(adam_epsilon), "> 0");
-    if (warmup_steps < -1) return bad("warmup_steps", std::to_string(warmup_steps), ">= -1");
+    if (!(adam_beta1 >= 0 && adam_beta1 < 1)) {
+      return invalid_field(type, "adam_beta1", "be in [0, 1)", adam_beta1);
+    }
+    if (!(adam_beta2 >= 0 && adam_beta2 < 1)) {
+      return invalid_field(type, "adam_beta2", "be in [0, 1)", adam_beta2);
+    }
+    if (!(adam_epsilon > 0)) return invalid_field(type, "adam_epsilon", "be > 0", adam_epsilon);
+    if (warmup_steps < -1) {
+      return invalid_field(type, "warmup_steps", "be >= -1 (-1: automatic)", warmup_steps);
+    }
     if (!(decay_fraction >= 0 && decay_fraction <= 1)) {
-      return bad("decay_fraction", str(decay_fraction), "in [0, 1]");
+      return invalid_field(type, "decay_fraction", "be in [0, 1]", decay_fraction);
     }
-    if (!(max_grad_norm >= 0)) return bad("max_grad_norm", str(max_grad_norm), ">= 0");
+    if (!(max_grad_norm >= 0)) {
+      return invalid_field(type, "max_grad_norm", "be >= 0 (0: no clipping)", max_grad_norm);
+    }
     if (!(auxk_coefficient >= 0 && std::isfinite(auxk_coefficient))) {
-      return bad("auxk_coefficient", str(auxk_coefficient), "finite and >= 0");
+      return invalid_field(type, "auxk_coefficient", "be finite and >= 0", auxk_coefficient);
     }
-    if (auxk < -1 || auxk == 0) return bad("auxk", std::to_string(auxk), ">= 1 or -1 (d/2)");
-    if (dead_after_rows < 1) return bad("dead_after_rows", std::to_string(dead_after_rows), ">= 1");
+    if (auxk < -1 || auxk == 0) return invalid_field(type, "auxk", "be >= 1 or -1 (d/2)", auxk);
+    if (dead_after_rows < 1) {
+      return invalid_field(type, "dead_after_rows", "be >= 1", dead_after_rows);
+    }
     if (!(dense_threshold > 0 && dense_threshold <= 1)) {
-      return bad("dense_threshold", str(dense_threshold), "in (0, 1]");
+      return invalid_field(type, "dense_threshold", "be in (0, 1]", dense_threshold);
     }
     if (init_sample_rows < 1) {
-      return bad("init_sample_rows", std::to_string(init_sample_rows), ">= 1");
+      return invalid_field(type, "init_sample_rows", "be >= 1", init_sample_rows);
     }
     if (geometric_median_iterations < 0) {
-      return bad("geometric_median_iterations", std::to_string(geometric_median_iterations),
-                 ">= 0");
+      return invalid_field(type, "geometric_median_iterations", "be >= 0",
+                           geometric_median_iterations);
     }
     if (shuffle_buffer_rows != 0 && shuffle_buffer_rows < batch_size) {
-      return bad("shuffle_buffer_rows", std::to_string(shuffle_buffer_rows),
-                 "0 (no shuffling) or >= batch_size");
+      return invalid_field(type, "shuffle_buffer_rows", "be 0 (no shuffling) or >= batch_size",
+                           shuffle_buffer_rows);
     }
     if (history_interval < 1) {
-      return bad("history_interval", std::to_string(history_interval), ">= 1");
+      return invalid_field(type, "history_interval", "be >= 1", history_interval);
     }
     if (checkpoint_every < 0) {
-      return bad("checkpoint_every", std::to_string(checkpoint_every), ">= 0");
+      return invalid_field(type, "checkpoint_every", "be >= 0", checkpoint_every);
     }
     if (checkpoint_every > 0 && checkpoint_path.empty()) {
-      return std::optional<std::string>(
-          "SaeOptions::checkpoint_path must be set when checkpoint_every > 0");
+      return invalid_field(type, "checkpoint_path", "be set when checkpoint_every > 0",
+                           checkpoint_path);
     }
     return std::nullopt;
   }

@@ -22,6 +22,7 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 
@@ -75,11 +76,11 @@ struct Edit {
   /// @returns a message naming the field, or nothing when the edit is valid.
   [[nodiscard]] std::optional<std::string> validate(Index latents) const {
     if (latent < 0 || latent >= latents) {
-      return "Edit::latent = " + std::to_string(latent) + " is outside [0, " +
-             std::to_string(latents) + ")";
+      return hilm::detail::invalid_field("Edit", "latent",
+                                         "be in [0, " + std::to_string(latents) + ")", latent);
     }
     if (!std::isfinite(value))
-      return "Edit::value must be finite (latent " + std::to_string(latent) + ")";
+      return hilm::detail::invalid_field("Edit", "value", "be finite", value);
     return std::nullopt;
   }
 };

@@ -28,6 +28,7 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/sae/weights.hpp>
@@ -55,8 +56,9 @@ struct ConceptLinks {
     for (std::size_t u = 0; u < parents_of_upper.size(); ++u) {
       for (Index l : parents_of_upper[u]) {
         if (l < 0 || l >= lower_latents) {
-          return "ConceptLinks::parents_of_upper[" + std::to_string(u) + "] contains " +
-                 std::to_string(l) + ", outside [0, " + std::to_string(lower_latents) + ")";
+          return hilm::detail::invalid_field(
+              "ConceptLinks", "parents_of_upper[" + std::to_string(u) + "]",
+              "hold latents in [0, " + std::to_string(lower_latents) + ")", l);
         }
       }
     }
@@ -117,7 +119,7 @@ struct ConceptLinks {
 [[nodiscard]] inline std::vector<Edit> propagate_edit(const ConceptLinks& links,
                                                       const Edit& upper_edit) {
   if (auto problem = upper_edit.validate(links.upper_count())) {
-    hilm::detail::raise<invalid_argument>("propagate_edit: upper " + *problem);
+    hilm::detail::raise<invalid_argument>(*problem);
   }
   std::vector<Edit> out;
   for (Index l : parents_of(links, upper_edit.latent)) {
@@ -140,7 +142,7 @@ template <class Scalar, class Derived>
                                                   const ConceptLinks& links, const Edit& upper_edit,
                                                   const SteerOptions& options = {}) {
   if (auto problem = links.validate(weights.d_sae())) {
-    hilm::detail::raise<invalid_argument>("intervene_upper: " + *problem);
+    hilm::detail::raise<invalid_argument>(*problem);
   }
   const std::vector<Edit> edits = propagate_edit(links, upper_edit);
   return intervene(weights, x, std::span<const Edit>(edits), options);
@@ -163,7 +165,7 @@ template <class Scalar, class Derived>
                                                   const ConceptLinks& links, const Edit& edit,
                                                   const SteerOptions& options = {}) {
   if (auto problem = links.validate(weights.d_sae())) {
-    hilm::detail::raise<invalid_argument>("intervene_lower: " + *problem);
+    hilm::detail::raise<invalid_argument>(*problem);
   }
   SteerOptions with_hold = options;
   for (Index s : siblings_of(links, edit.latent)) with_hold.hold.push_back(s);

@@ -14,7 +14,6 @@
 #define HILM_STEER_SIDE_EFFECTS_HPP
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -28,6 +27,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/sae/weights.hpp>
+#include <hilm/steer/detail/report_format.hpp>
 #include <hilm/steer/edit.hpp>
 
 namespace hilm {
@@ -284,37 +284,6 @@ template <class DerivedA, class DerivedX, class DerivedY>
   out.residual_change = (delta - dc * a).squaredNorm() * inv_n;
   return out;
 }
-
-namespace detail {
-
-/// A double as JSON in its shortest round-trip form (`std::to_chars`); NaN and ±∞ become null.
-inline std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buffer[32];
-  const auto end = std::to_chars(buffer, buffer + sizeof buffer, v).ptr;
-  return std::string(buffer, end);
-}
-
-/// Fixed-width cell for the text table; ∞ prints as "inf".
-inline std::string text_number(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%12.5g", v);
-  return buffer;
-}
-
-/// Rows shown by the formatters: every edited latent, then the largest side effects.
-inline std::vector<Index> shown_rows(const SideEffectReport& report, Index max_rows) {
-  std::vector<Index> out;
-  for (const auto& r : report.rows) {
-    if (r.edited) out.push_back(r.latent);
-  }
-  const Index room = max_rows < 0 ? static_cast<Index>(report.rows.size())
-                                  : std::max<Index>(0, max_rows - static_cast<Index>(out.size()));
-  for (Index j : report.largest_side_effects(room)) out.push_back(j);
-  return out;
-}
-
-}  // namespace detail
 
 /// The report as a fixed-width text table: a summary line, then the edited latents and the
 /// `max_rows` − (edited) latents with the largest side effects (all rows when `max_rows < 0`).

@@ -30,14 +30,17 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
 #include <Eigen/LU>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/sae/weights.hpp>
+#include <hilm/steer/detail/hold.hpp>
 #include <hilm/steer/edit.hpp>
 
 namespace hilm {
@@ -67,18 +70,16 @@ struct SteerOptions {
   /// Checks the options that do not depend on the model.
   /// @returns a message naming the offending field, or nothing when valid.
   [[nodiscard]] std::optional<std::string> validate() const {
-    if (hold_iterations < 1) {
-      return "SteerOptions::hold_iterations must be >= 1, got " + std::to_string(hold_iterations);
-    }
+    using detail::invalid_field;
+    constexpr std::string_view type = "SteerOptions";
+    if (hold_iterations < 1)
+      return invalid_field(type, "hold_iterations", "be >= 1", hold_iterations);
     if (!(hold_tolerance >= 0) || !std::isfinite(hold_tolerance)) {
-      return "SteerOptions::hold_tolerance must be finite and >= 0, got " +
-             std::to_string(hold_tolerance);
+      return invalid_field(type, "hold_tolerance", "be finite and >= 0", hold_tolerance);
     }
-    if (batch_rows < 1) {
-      return "SteerOptions::batch_rows must be >= 1, got " + std::to_string(batch_rows);
-    }
+    if (batch_rows < 1) return invalid_field(type, "batch_rows", "be >= 1", batch_rows);
     for (Index h : hold) {
-      if (h < 0) return "SteerOptions::hold contains a negative latent " + std::to_string(h);
+      if (h < 0) return invalid_field(type, "hold", "hold latents >= 0", h);
     }
     return std::nullopt;
   }
@@ -111,102 +112,6 @@ concept SaeModel = requires(const Model& model) {
   model.weights().w_dec;
   model.weights().check();
 };
-
-namespace detail {
-
-/// x.middleRows(r0, rows) += dz · W_dec restricted to `latents` / input_scale (dz: rows × m).
-template <class Scalar>
-void add_along_decoder(const SaeWeights<Scalar>& w, const RowMatrix<Scalar>& dz,
-                       const std::vector<Index>& latents, RowMatrix<Scalar>& x, Index r0) {
-  const Index rows = dz.rows();
-  const Scalar inv_scale = Scalar(1) / w.input_scale;
-  for (Index j : latents) {
-    for (Index r = 0; r < rows; ++r) {
-      const Scalar c = dz(r, j);
-      if (c == Scalar(0)) continue;  // keeps unedited rows bit-identical
-      x.row(r0 + r) += (c * inv_scale) * w.w_dec.row(j);
-    }
-  }
-}
-
-/// LU of the held latents' gain matrix G(a, b) = W_enc,h_a · W_dec,h_b: moving the input by
-/// `Σ_b c_b W_dec,h_b / input_scale` changes the pre-activation of h_a by `(G c)_a`.
-template <class Scalar>
-Eigen::PartialPivLU<Matrix<double>> hold_gain_solver(const SaeWeights<Scalar>& w,
-                                                     const std::vector<Index>& hold) {
-  const Index h = static_cast<Index>(hold.size());
-  Matrix<double> gain = Matrix<double>::Identity(std::max<Index>(h, 1), std::max<Index>(h, 1));
-  for (Index a = 0; a < h; ++a) {
-    for (Index b = 0; b < h; ++b) {
-      gain(a, b) = w.w_enc.row(hold[static_cast<std::size_t>(a)])
-                       .template cast<double>()
-                       .dot(w.w_dec.row(hold[static_cast<std::size_t>(b)]).template cast<double>());
-    }
-  }
-  return Eigen::PartialPivLU<Matrix<double>>(gain);
-}
-
-/// Corrects rows [r0, r0 + z.rows()) of `result.x` along the held latents' decoder directions
-/// until re-encoding gives them their original codes `z` (Newton steps on the pre-activations,
-/// exact in one step while no latent enters or leaves the active set).
-template <class Scalar>
-void hold_codes(const SaeWeights<Scalar>& w, const RowMatrix<Scalar>& z,
-                const std::vector<Index>& hold, const Eigen::PartialPivLU<Matrix<double>>& gain,
-                const SteerOptions& options, SteerResult<Scalar>& result, Index r0) {
-  const Index rows = z.rows();
-  const Index h = static_cast<Index>(hold.size());
-  // Without an invertible gain (duplicated held directions) fall back to plain steps.
-  const bool newton = std::abs(gain.determinant()) > 1e-12;
-  Matrix<double> residual(h, rows);
-  RowMatrix<Scalar> step = RowMatrix<Scalar>::Zero(rows, w.d_sae());
-  for (int it = 0;; ++it) {
-    const RowMatrix<Scalar> pre =
-        hilm::detail::sae_pre_activations(w, result.x.middleRows(r0, rows));
-    RowMatrix<Scalar> codes = pre;
-    hilm::detail::sae_activate(w, codes);
-    double worst = 0;
-    std::vector<char> off(static_cast<std::size_t>(rows), 0);
-    for (Index a = 0; a < h; ++a) {
-      const Index l = hold[static_cast<std::size_t>(a)];
-      for (Index r = 0; r < rows; ++r) {
-        const double target = static_cast<double>(z(r, l));
-        const double now = static_cast<double>(codes(r, l));
-        worst = std::max(worst, std::abs(target - now));
-        if (std::abs(target - now) > options.hold_tolerance) off[static_cast<std::size_t>(r)] = 1;
-        // Active before: bring the pre-activation to the code (code = pre when active, for
-        // every architecture). Silent before: push a code that appeared back down to zero.
-        residual(a, r) = target != 0 ? target - static_cast<double>(pre(r, l)) : -now;
-      }
-    }
-    if (worst <= options.hold_tolerance || it == options.hold_iterations) {
-      result.hold_residual = std::max(result.hold_residual, worst);
-      result.hold_iterations = std::max(result.hold_iterations, it);
-      result.hold_unresolved_rows += std::count(off.begin(), off.end(), char(1));
-      return;
-    }
-    const Matrix<double> c = newton ? Matrix<double>(gain.solve(residual)) : residual;
-    for (Index a = 0; a < h; ++a) {
-      step.col(hold[static_cast<std::size_t>(a)]) = c.row(a).transpose().template cast<Scalar>();
-    }
-    add_along_decoder(w, step, hold, result.x, r0);
-  }
-}
-
-/// Throws if an entry of `x` is not finite.
-template <class Derived>
-void check_finite_input(const Eigen::MatrixBase<Derived>& x, const char* function) {
-  for (Index i = 0; i < x.rows(); ++i) {
-    for (Index j = 0; j < x.cols(); ++j) {
-      if (!std::isfinite(static_cast<double>(x(i, j)))) {
-        hilm::detail::raise<invalid_argument>(std::string(function) +
-                                              ": x has a non-finite value at row " +
-                                              std::to_string(i) + ", column " + std::to_string(j));
-      }
-    }
-  }
-}
-
-}  // namespace detail
 
 /// Edits the latent codes of a batch of inputs and returns the steered inputs.
 ///
@@ -248,12 +153,12 @@ template <class Scalar, class Derived>
   hold.erase(std::unique(hold.begin(), hold.end()), hold.end());
   for (Index h : hold) {
     if (h >= m) {
-      hilm::detail::raise<invalid_argument>("SteerOptions::hold: latent " + std::to_string(h) +
-                                            " is outside [0, " + std::to_string(m) + ")");
+      hilm::detail::raise<invalid_argument>(hilm::detail::invalid_field(
+          "SteerOptions", "hold", "hold latents in [0, " + std::to_string(m) + ")", h));
     }
     if (std::binary_search(touched.begin(), touched.end(), h)) {
-      hilm::detail::raise<invalid_argument>("SteerOptions::hold: latent " + std::to_string(h) +
-                                            " is also edited");
+      hilm::detail::raise<invalid_argument>(
+          hilm::detail::invalid_field("SteerOptions", "hold", "not contain an edited latent", h));
     }
   }
   if (options.check_finite) detail::check_finite_input(x, "intervene");
@@ -280,7 +185,11 @@ template <class Scalar, class Derived>
       result.x.middleRows(r0, rows) = sae_decode(weights, edited);
     }
     if (hold.empty()) continue;
-    detail::hold_codes(weights, z, hold, hold_gain, options, result, r0);
+    const detail::HoldOutcome held = detail::hold_codes(
+        weights, z, hold, hold_gain, options.hold_tolerance, options.hold_iterations, result.x, r0);
+    result.hold_residual = std::max(result.hold_residual, held.residual);
+    result.hold_iterations = std::max(result.hold_iterations, held.iterations);
+    result.hold_unresolved_rows += held.unresolved_rows;
   }
   return result;
 }
