@@ -9,6 +9,7 @@
 
 #include "sources/source_test_helpers.hpp"
 #include "support/catch.hpp"
+#include "support/messages.hpp"
 
 using hilm::Index;
 using hilm::RowMatrix;
@@ -62,15 +63,8 @@ TEST_CASE("mapped_source: passes the shipped contract check", "[sources][concept
 
 TEST_CASE("mapped_source: bad arguments throw invalid_argument naming the parameter", "[sources]") {
   std::vector<float> buffer(12, 1.0F);
-  auto message_of = [](auto&& call) -> std::string {
-    try {
-      call();
-    } catch (const hilm::invalid_argument& e) {
-      return e.what();
-    }
-    return "no exception";
-  };
   using hilm::MappedSource;
+  using hilm::test::message_of;
   CHECK_THAT(message_of([&] { MappedSource<float>(buffer.data(), -1, 3); }),
              Catch::Matchers::Contains("`rows` = -1"));
   CHECK_THAT(message_of([&] { MappedSource<float>(buffer.data(), 4, -3); }),

@@ -9,6 +9,7 @@
 
 #include "sources/source_test_helpers.hpp"
 #include "support/catch.hpp"
+#include "support/messages.hpp"
 
 using hilm::Index;
 using hilm::RowMatrix;
@@ -103,14 +104,7 @@ TEST_CASE("matrix_source: bad arguments throw invalid_argument naming the parame
   hilm::MatrixSource source(x);
   RowMatrix<float> wrong_width(2, 4);
   RowMatrix<float> no_rows(0, 3);
-  auto message_of = [](auto&& call) -> std::string {
-    try {
-      call();
-    } catch (const hilm::invalid_argument& e) {
-      return e.what();
-    }
-    return "no exception";
-  };
+  using hilm::test::message_of;
   CHECK_THAT(message_of([&] { source.read(wrong_width); }),
              Catch::Matchers::Contains("`out`") && Catch::Matchers::Contains("4 columns"));
   CHECK_THAT(message_of([&] { source.read(no_rows); }), Catch::Matchers::Contains("`out`"));
