@@ -6,7 +6,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <limits>
 #include <string>
 #include <sys/stat.h>
@@ -20,6 +19,7 @@
 
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
 
 namespace fs = std::filesystem;
 using hilm::Index;
@@ -44,17 +44,7 @@ RowMatrix<double> grid_data(Index n, Index d) {
   return x;
 }
 
-std::string write_exact_csv(const hilm::test::TempDir& dir, const std::string& name,
-                            const RowMatrix<double>& x) {
-  const std::string path = dir.file(name);
-  std::ofstream out(path);
-  out << std::setprecision(17);  // round-trips doubles exactly
-  for (Index i = 0; i < x.rows(); ++i) {
-    for (Index j = 0; j < x.cols(); ++j) out << (j ? "," : "") << x(i, j);
-    out << "\n";
-  }
-  return path;
-}
+using hilm::test::write_exact_csv;
 
 // A copy of the Python-written SAELens TopK fixture (16 → 40, k 5) that a test may modify.
 std::string copy_model(const hilm::test::TempDir& dir, const std::string& name) {

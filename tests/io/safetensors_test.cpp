@@ -15,6 +15,7 @@
 #include <hilm/io/safetensors.hpp>
 
 #include "support/catch.hpp"
+#include "support/files.hpp"
 #include "support/messages.hpp"
 #include "support/temp_dir.hpp"
 
@@ -25,11 +26,8 @@ using hilm::Index;
 using hilm::SafetensorsFile;
 using hilm::SafetensorsWriter;
 
-std::vector<std::byte> bytes_of(const std::string& s) {
-  std::vector<std::byte> out(s.size());
-  if (!s.empty()) std::memcpy(out.data(), s.data(), s.size());  // memcpy(nullptr, ...) is UB
-  return out;
-}
+using hilm::test::bytes_of;
+using hilm::test::read_file;
 
 std::string to_string(const std::vector<std::byte>& b) {
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
@@ -52,12 +50,6 @@ using hilm::test::message_of;
 
 std::string fixture() {
   return std::string(HILM_TEST_DATA_DIR) + "/safetensors/python_fixture.safetensors";
-}
-
-std::vector<std::byte> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return bytes_of(s);
 }
 
 }  // namespace
@@ -350,7 +342,7 @@ TEST_CASE("safetensors: save, load, save is byte-identical and order-independent
   hilm::test::TempDir dir;
   const auto path = dir.file("a.safetensors");
   first.write(path);
-  CHECK(read_all(path) == bytes1);
+  CHECK(bytes_of(read_file(path)) == bytes1);
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
                       std::filesystem::directory_iterator()) == 1);  // no temporary left
 
