@@ -15,6 +15,7 @@
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
 #include "support/files.hpp"
+#include "support/generators.hpp"
 
 namespace fs = std::filesystem;
 using hilm::Index;
@@ -60,10 +61,7 @@ struct Target {
 
 TEST_CASE("cli hostile: numeric options never crash, hang or yield non-finite results", "[cli]") {
   hilm::test::TempDir dir;
-  RowMatrix<double> x(120, 4);
-  for (Index i = 0; i < x.rows(); ++i)
-    for (Index j = 0; j < x.cols(); ++j)
-      x(i, j) = std::sin(0.37 * static_cast<double>(i * (j + 2)) + static_cast<double>(j));
+  RowMatrix<double> x = hilm::test::grid_data(120, 4);
   const std::string csv = write_csv(dir, "x.csv", x);
   RowMatrix<double> nonneg = x.cwiseAbs();
   const std::string nn = write_csv(dir, "nn.csv", nonneg);

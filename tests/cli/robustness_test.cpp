@@ -20,6 +20,7 @@
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
 #include "support/files.hpp"
+#include "support/generators.hpp"
 
 namespace fs = std::filesystem;
 using hilm::Index;
@@ -35,15 +36,7 @@ bool mentions(const CliRun& run, const std::string& what) {
   return run.err.find(what) != std::string::npos;
 }
 
-// Random-looking but deterministic data: n × d, values in [-1, 1].
-RowMatrix<double> grid_data(Index n, Index d) {
-  RowMatrix<double> x(n, d);
-  for (Index i = 0; i < n; ++i)
-    for (Index j = 0; j < d; ++j)
-      x(i, j) = std::sin(0.37 * static_cast<double>(i * (j + 2)) + static_cast<double>(j));
-  return x;
-}
-
+using hilm::test::grid_data;
 using hilm::test::write_exact_csv;
 
 // A copy of the Python-written SAELens TopK fixture (16 → 40, k 5) that a test may modify.

@@ -15,6 +15,7 @@
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
 #include "support/files.hpp"
+#include "support/generators.hpp"
 
 using hilm::test::read_file;
 using hilm::test::run_hilm;
@@ -79,11 +80,7 @@ TEST_CASE("cli: sae train reports completed passes, rows seen and a readable sta
 
 TEST_CASE("cli: a training run killed with SIGKILL resumes to byte-identical weights", "[cli]") {
   hilm::test::TempDir dir;
-  hilm::RowMatrix<float> x(20000, 32);
-  for (hilm::Index i = 0; i < x.rows(); ++i)
-    for (hilm::Index j = 0; j < x.cols(); ++j)
-      x(i, j) = static_cast<float>(
-          std::sin(0.37 * static_cast<double>(i * (j + 2)) + static_cast<double>(j)));
+  const hilm::RowMatrix<float> x = hilm::test::grid_data(20000, 32).cast<float>();
   const std::string data = dir.file("x.npy");
   hilm::write_npy(data, x);
   // The kill must land mid-run: start with a run long enough to catch, lengthen it if the

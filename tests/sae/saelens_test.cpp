@@ -16,6 +16,7 @@
 
 #include "support/catch.hpp"
 #include "support/files.hpp"
+#include "support/generators.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -28,12 +29,7 @@ const std::string data_dir = std::string(HILM_TEST_DATA_DIR) + "/sae/";
 
 using hilm::test::read_file;
 
-RowMatrix<float> sae_random_data(Index rows, Index cols, std::uint64_t seed) {
-  hilm::Random rng(seed);
-  RowMatrix<float> x(rows, cols);
-  for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
-  return x;
-}
+using hilm::test::normal_matrix;
 
 }  // namespace
 
@@ -63,7 +59,7 @@ TEST_CASE("sae: models written by Python in the SAELens and sparsify layouts enc
 
 TEST_CASE("sae: SAELens save -> load -> save is byte-identical and keeps the codes", "[sae][io]") {
   hilm::test::TempDir dir;
-  const RowMatrix<float> x = sae_random_data(600, 12, hilm::test::seed(31));
+  const RowMatrix<float> x = normal_matrix<RowMatrix<float>>(600, 12, hilm::test::seed(31));
   hilm::MatrixSource source(x);
   for (auto arch : {SaeArchitecture::TopK, SaeArchitecture::BatchTopK, SaeArchitecture::ReLU,
                     SaeArchitecture::JumpReLU}) {
@@ -122,7 +118,7 @@ TEST_CASE("sae: malformed model directories are io errors naming the file", "[sa
 
 TEST_CASE("sae: a saved model directory carries a manifest that the loaders check", "[sae][io]") {
   hilm::test::TempDir dir;
-  const RowMatrix<float> x = sae_random_data(300, 8, hilm::test::seed(32));
+  const RowMatrix<float> x = normal_matrix<RowMatrix<float>>(300, 8, hilm::test::seed(32));
   hilm::MatrixSource source(x);
   auto train = [&](std::uint64_t seed) {
     hilm::SparseAutoencoder<float> sae(

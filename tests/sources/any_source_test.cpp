@@ -12,6 +12,7 @@
 
 #include "sources/source_test_helpers.hpp"
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 #include "support/messages.hpp"
 
 using hilm::Index;
@@ -41,7 +42,8 @@ class CountingRows final : public hilm::SourceInterface<double> {
 }  // namespace
 
 TEST_CASE("any_source: owning a matrix source forwards rows, size and seek", "[sources]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(15, 4, hilm::test::seed(31));
+  const RowMatrix<float> x =
+      hilm::test::normal_matrix<RowMatrix<float>>(15, 4, hilm::test::seed(31));
   hilm::AnySource<float> any{hilm::MatrixSource(x)};
   CHECK(any.dim() == 4);
   REQUIRE(any.has_size());
@@ -58,7 +60,8 @@ TEST_CASE("any_source: owning a matrix source forwards rows, size and seek", "[s
 }
 
 TEST_CASE("any_source: referencing a source drives the original", "[sources]") {
-  const RowMatrix<double> x = hilm::test::random_rows<double>(9, 2, hilm::test::seed(32));
+  const RowMatrix<double> x =
+      hilm::test::normal_matrix<RowMatrix<double>>(9, 2, hilm::test::seed(32));
   hilm::MatrixSource<double> source(x);
   hilm::AnySource<double> any(std::ref(source));
   RowMatrix<double> buffer(4, 2);
@@ -107,7 +110,8 @@ TEST_CASE("any_source: wraps a run-time implementation", "[sources]") {
 }
 
 TEST_CASE("any_source: checks the batch buffer and refuses use after a move", "[sources]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(5, 3, hilm::test::seed(33));
+  const RowMatrix<float> x =
+      hilm::test::normal_matrix<RowMatrix<float>>(5, 3, hilm::test::seed(33));
   hilm::AnySource<float> any{hilm::MatrixSource(x)};
   RowMatrix<float> wrong(2, 4);
   CHECK_THAT(message_of([&] { any.read(wrong); }), Catch::Matchers::Contains("`out`"));

@@ -9,6 +9,7 @@
 
 #include "sources/source_test_helpers.hpp"
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 #include "support/messages.hpp"
 
 using hilm::Index;
@@ -17,7 +18,8 @@ using hilm::RowMatrix;
 TEMPLATE_TEST_CASE("mapped_source: streams a packed buffer without copying it", "[sources]", float,
                    double) {
   const Index n = 19, d = 4;
-  const RowMatrix<TestType> x = hilm::test::random_rows<TestType>(n, d, hilm::test::seed(11));
+  const RowMatrix<TestType> x =
+      hilm::test::normal_matrix<RowMatrix<TestType>>(n, d, hilm::test::seed(11));
   std::vector<TestType> buffer(x.data(), x.data() + x.size());
   hilm::MappedSource<TestType> source(buffer.data(), n, d);
   CHECK(source.dim() == d);
@@ -32,7 +34,8 @@ TEMPLATE_TEST_CASE("mapped_source: streams a packed buffer without copying it", 
 
 TEST_CASE("mapped_source: a row stride skips the padding between rows", "[sources]") {
   const Index n = 9, d = 3, stride = 5;
-  const RowMatrix<double> x = hilm::test::random_rows<double>(n, d, hilm::test::seed(12));
+  const RowMatrix<double> x =
+      hilm::test::normal_matrix<RowMatrix<double>>(n, d, hilm::test::seed(12));
   // Padding holds NaN: any padding element that leaked into a batch would show.
   std::vector<double> buffer(static_cast<std::size_t>(n * stride),
                              std::numeric_limits<double>::quiet_NaN());
@@ -53,7 +56,8 @@ TEST_CASE("mapped_source: a row stride skips the padding between rows", "[source
 }
 
 TEST_CASE("mapped_source: passes the shipped contract check", "[sources][concept]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(31, 8, hilm::test::seed(13));
+  const RowMatrix<float> x =
+      hilm::test::normal_matrix<RowMatrix<float>>(31, 8, hilm::test::seed(13));
   hilm::MappedSource<float> source(x.data(), x.rows(), x.cols());
   const auto report = hilm::testing::check_source_contract(source, 4, 3);
   INFO(report.message());
