@@ -1,8 +1,6 @@
 // `hilm concepts`: graph.json layout (ids 0…L−1 lower, L…L+U−1 upper, edges lower → upper),
 // the JSON report of parents with effects, and the exit codes.
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +11,7 @@
 
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
 
 using hilm::Index;
 using hilm::test::run_hilm;
@@ -20,10 +19,7 @@ using hilm::test::run_hilm;
 namespace {
 
 nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return nlohmann::json::parse(ss.str());
+  return nlohmann::json::parse(hilm::test::read_file(path));
 }
 
 }  // namespace

@@ -17,9 +17,11 @@
 
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
 
 using hilm::Index;
 using hilm::test::run_hilm;
+using hilm::test::write_exact_csv;
 
 namespace {
 
@@ -127,18 +129,11 @@ TEST_CASE("cli: hierarchy --method rank on collinear data exits 3 or 4 and never
   collinear << base, base.col(0) + base.col(4);
   const hilm::Matrix<double> two_rows = base.topRows(2);
   hilm::test::TempDir dir;
-  auto write_csv = [&](const std::string& name, const hilm::Matrix<double>& x) {
-    const auto path = dir.file(name);
-    std::ofstream f(path);
-    f.precision(17);
-    for (Index i = 0; i < x.rows(); ++i)
-      for (Index j = 0; j < x.cols(); ++j) f << x(i, j) << (j + 1 == x.cols() ? '\n' : ',');
-    return path;
-  };
   const auto out = dir.file("g.json");
   // The positive twin: the same samples without redundancy run to the end.
   {
-    const auto ok = run_hilm({"hierarchy", "--data", write_csv("base.csv", base), "--out", out});
+    const auto ok =
+        run_hilm({"hierarchy", "--data", write_exact_csv(dir, "base.csv", base), "--out", out});
     INFO(ok.err);
     REQUIRE(ok.exit_code == 0);
     std::filesystem::remove(out);
@@ -147,7 +142,7 @@ TEST_CASE("cli: hierarchy --method rank on collinear data exits 3 or 4 and never
            {"duplicated_column.csv", duplicated},
            {"collinear_columns.csv", collinear},
            {"two_rows.csv", two_rows}}) {
-    const auto data = write_csv(name, x);
+    const auto data = write_exact_csv(dir, name, x);
     const auto run = run_hilm({"hierarchy", "--data", data, "--method", "rank", "--out", out});
     CAPTURE(name, run.exit_code, run.err);
     CHECK((run.exit_code == 3 || run.exit_code == 4));

@@ -4,7 +4,6 @@
 // signal or a hang — and a success must not carry a non-finite or null number in its JSON or its
 // .npy output (issue 13: "no command exits 0 with a non-finite number in its output").
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +14,8 @@
 
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
+#include "support/generators.hpp"
 
 namespace fs = std::filesystem;
 using hilm::Index;
@@ -47,16 +48,7 @@ std::string bad_value(const nlohmann::json& j, const std::string& path, const st
   return "";
 }
 
-std::string write_csv(const hilm::test::TempDir& dir, const std::string& name,
-                      const RowMatrix<double>& x) {
-  const std::string path = dir.file(name);
-  std::ofstream out(path);
-  for (Index i = 0; i < x.rows(); ++i) {
-    for (Index j = 0; j < x.cols(); ++j) out << (j ? "," : "") << x(i, j);
-    out << "\n";
-  }
-  return path;
-}
+using hilm::test::write_csv;
 
 struct Target {
   std::vector<std::string> args;     // a valid invocation
@@ -69,10 +61,7 @@ struct Target {
 
 TEST_CASE("cli hostile: numeric options never crash, hang or yield non-finite results", "[cli]") {
   hilm::test::TempDir dir;
-  RowMatrix<double> x(120, 4);
-  for (Index i = 0; i < x.rows(); ++i)
-    for (Index j = 0; j < x.cols(); ++j)
-      x(i, j) = std::sin(0.37 * static_cast<double>(i * (j + 2)) + static_cast<double>(j));
+  RowMatrix<double> x = hilm::test::grid_data(120, 4);
   const std::string csv = write_csv(dir, "x.csv", x);
   RowMatrix<double> nonneg = x.cwiseAbs();
   const std::string nn = write_csv(dir, "nn.csv", nonneg);

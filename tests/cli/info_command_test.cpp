@@ -1,7 +1,6 @@
 // `hilm info` and the tool's global behaviour: exit codes, one-line errors, JSON fields.
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include <hilm/core/random.hpp>
 #include <hilm/io/npy.hpp>
@@ -11,15 +10,12 @@
 
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
 
+using hilm::test::read_file;
 using hilm::test::run_hilm;
 
 namespace {
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -121,7 +117,7 @@ TEST_CASE("cli: bad input exits 3 with one line naming the file", "[cli]") {
   x.setRandom();
   const auto good = dir.file("good.npy");
   hilm::write_npy(good, x);
-  const std::string bytes = read_bytes(good);
+  const std::string bytes = read_file(good);
 
   SECTION("missing file") {
     const auto missing = dir.file("missing.npy");
@@ -181,8 +177,8 @@ TEST_CASE("cli: no corrupted file makes info crash or hang", "[cli]") {
   writer.write(good_st);
 
   hilm::Random rng(hilm::test::seed(11));
-  for (const auto& [source, ext] : {std::pair{read_bytes(good_npy), std::string(".npy")},
-                                    std::pair{read_bytes(good_st), std::string(".safetensors")}}) {
+  for (const auto& [source, ext] : {std::pair{read_file(good_npy), std::string(".npy")},
+                                    std::pair{read_file(good_st), std::string(".safetensors")}}) {
     for (int trial = 0; trial < 25; ++trial) {
       std::string bad = source;
       const int edits = 1 + static_cast<int>(rng.uniform_index(4));

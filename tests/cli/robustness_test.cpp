@@ -6,7 +6,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <limits>
 #include <string>
 #include <sys/stat.h>
@@ -20,6 +19,8 @@
 
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
+#include "support/generators.hpp"
 
 namespace fs = std::filesystem;
 using hilm::Index;
@@ -35,26 +36,8 @@ bool mentions(const CliRun& run, const std::string& what) {
   return run.err.find(what) != std::string::npos;
 }
 
-// Random-looking but deterministic data: n × d, values in [-1, 1].
-RowMatrix<double> grid_data(Index n, Index d) {
-  RowMatrix<double> x(n, d);
-  for (Index i = 0; i < n; ++i)
-    for (Index j = 0; j < d; ++j)
-      x(i, j) = std::sin(0.37 * static_cast<double>(i * (j + 2)) + static_cast<double>(j));
-  return x;
-}
-
-std::string write_exact_csv(const hilm::test::TempDir& dir, const std::string& name,
-                            const RowMatrix<double>& x) {
-  const std::string path = dir.file(name);
-  std::ofstream out(path);
-  out << std::setprecision(17);  // round-trips doubles exactly
-  for (Index i = 0; i < x.rows(); ++i) {
-    for (Index j = 0; j < x.cols(); ++j) out << (j ? "," : "") << x(i, j);
-    out << "\n";
-  }
-  return path;
-}
+using hilm::test::grid_data;
+using hilm::test::write_exact_csv;
 
 // A copy of the Python-written SAELens TopK fixture (16 → 40, k 5) that a test may modify.
 std::string copy_model(const hilm::test::TempDir& dir, const std::string& name) {

@@ -5,14 +5,13 @@
 #include <array>
 #include <cstdio>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace hilm::test {
@@ -47,10 +46,7 @@ inline CliRun run_hilm(const std::vector<std::string>& args) {
   const int status = ::pclose(pipe);
   if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) run.exit_code = 128 + WTERMSIG(status);
-  std::ifstream err(err_file);
-  std::stringstream ss;
-  ss << err.rdbuf();
-  run.err = ss.str();
+  run.err = read_file(err_file);
   return run;
 }
 

@@ -2,8 +2,6 @@
 // numpy reference codes; `hilm sae eval` reports the contract's fields.
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <signal.h>
 #include <string>
 #include <sys/wait.h>
@@ -16,7 +14,10 @@
 
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
+#include "support/generators.hpp"
 
+using hilm::test::read_file;
 using hilm::test::run_hilm;
 
 TEST_CASE("cli: sae encode of Python-written models matches numpy", "[cli]") {
@@ -79,17 +80,9 @@ TEST_CASE("cli: sae train reports completed passes, rows seen and a readable sta
 
 TEST_CASE("cli: a training run killed with SIGKILL resumes to byte-identical weights", "[cli]") {
   hilm::test::TempDir dir;
-  hilm::RowMatrix<float> x(20000, 32);
-  for (hilm::Index i = 0; i < x.rows(); ++i)
-    for (hilm::Index j = 0; j < x.cols(); ++j)
-      x(i, j) = static_cast<float>(
-          std::sin(0.37 * static_cast<double>(i * (j + 2)) + static_cast<double>(j)));
+  const hilm::RowMatrix<float> x = hilm::test::grid_data(20000, 32).cast<float>();
   const std::string data = dir.file("x.npy");
   hilm::write_npy(data, x);
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
   // The kill must land mid-run: start with a run long enough to catch, lengthen it if the
   // machine finished before the first checkpoint could be seen.
   for (int steps = 3000;; steps *= 2) {
@@ -154,10 +147,10 @@ TEST_CASE("cli: a training run killed with SIGKILL resumes to byte-identical wei
     CHECK(j["resumed"] == true);
     CHECK(j["status"] == "completed");
     CHECK(j["steps"] == steps);
-    const std::string weights_whole = slurp(whole + "/sae_weights.safetensors");
+    const std::string weights_whole = read_file(whole + "/sae_weights.safetensors");
     REQUIRE(!weights_whole.empty());
-    CHECK(slurp(killed + "/sae_weights.safetensors") == weights_whole);
-    CHECK(slurp(killed + "/cfg.json") == slurp(whole + "/cfg.json"));
+    CHECK(read_file(killed + "/sae_weights.safetensors") == weights_whole);
+    CHECK(read_file(killed + "/cfg.json") == read_file(whole + "/cfg.json"));
     // A completed run leaves no checkpoint behind.
     CHECK_FALSE(std::filesystem::exists(checkpoint));
     CHECK_FALSE(std::filesystem::exists(whole + "/checkpoint.hilm"));

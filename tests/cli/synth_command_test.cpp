@@ -2,7 +2,6 @@
 // same bytes; bad options are usage errors.
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include <hilm/io/npy.hpp>
 
@@ -10,17 +9,10 @@
 
 #include "cli/run_cli.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
 
+using hilm::test::read_file;
 using hilm::test::run_hilm;
-
-namespace {
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
 
 TEST_CASE("cli: synth writes every kind with a truth file", "[cli]") {
   hilm::test::TempDir dir;
@@ -62,9 +54,9 @@ TEST_CASE("cli: synth is reproducible and rejects bad options", "[cli]") {
                       "--samples", "300"})
                 .exit_code == 0);
   }
-  const auto a = read_text(dir.path() / "a" / "x.npy");
-  CHECK(a == read_text(dir.path() / "b" / "x.npy"));
-  CHECK(a != read_text(dir.path() / "c" / "x.npy"));
+  const auto a = read_file(dir.path() / "a" / "x.npy");
+  CHECK(a == read_file(dir.path() / "b" / "x.npy"));
+  CHECK(a != read_file(dir.path() / "c" / "x.npy"));
 
   CHECK(run_hilm({"synth", "no-such-kind", "--out", dir.file("d")}).exit_code == 2);
   CHECK(run_hilm({"synth", "sparse-linear"}).exit_code == 2);  // --out missing

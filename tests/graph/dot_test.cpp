@@ -18,6 +18,7 @@
 
 #include "graph/graph_fixtures.hpp"
 #include "support/catch.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using hilm::DotOptions;
@@ -131,10 +132,7 @@ std::string ratio(std::size_t a, std::size_t b) {
   return buffer;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using hilm::test::read_file;
 
 }  // namespace
 
@@ -346,10 +344,10 @@ TEST_CASE("graph dot: Graphviz accepts every variant without a warning", "[graph
     hilm::write_dot(cases[i].first, in, cases[i].second);
     const int rc = std::system(("dot -Tsvg '" + in + "' -o '" + svg + "' 2>'" + err + "'").c_str());
     CHECK(rc == 0);
-    const std::string messages = slurp(err);  // dot reports layout problems as "Warning: …"
+    const std::string messages = read_file(err);  // dot reports layout problems as "Warning: …"
     CHECK(messages.find("Warning") == std::string::npos);
     CHECK(messages.find("Error") == std::string::npos);
-    const std::string drawing = slurp(svg);
+    const std::string drawing = read_file(svg);
     CHECK(drawing.find("<svg") != std::string::npos);
     if (cases[i].second.legend && cases[i].second.truth != nullptr) {
       CHECK(drawing.find("missed (in the truth, not found): " +

@@ -10,6 +10,7 @@
 #include <hilm/synth/mlp.hpp>
 
 #include "support/catch.hpp"
+#include "support/messages.hpp"
 
 using hilm::BottomLevelOptions;
 using hilm::Index;
@@ -65,15 +66,7 @@ double matched(const IndexVector& truth, const IndexVector& estimate) {
   return hilm::matched_accuracy(truth, estimate).accuracy;
 }
 
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const hilm::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no invalid_argument thrown>";
-}
+using hilm::test::message_of;
 
 }  // namespace
 

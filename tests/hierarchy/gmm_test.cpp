@@ -15,6 +15,7 @@
 #include <hilm/metrics/clustering.hpp>
 
 #include "support/catch.hpp"
+#include "support/messages.hpp"
 
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
@@ -76,15 +77,7 @@ Planted three_components(Index n, double correlation, Random& rng) {
   return p;
 }
 
-template <class F>
-std::string gmm_error_message(F&& f) {
-  try {
-    f();
-  } catch (const hilm::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no invalid_argument thrown>";
-}
+using hilm::test::message_of;
 
 }  // namespace
 
@@ -247,26 +240,21 @@ TEST_CASE("gmm: bad arguments throw invalid_argument naming the parameter", "[hi
   auto fit = [&](const GmmOptions& o) {
     return [&x, o] { (void)hilm::fit_gaussian_mixture(x, o); };
   };
-  CHECK_THAT(gmm_error_message(fit(GmmOptions{.components = 0})),
-             Catch::Matchers::Contains("components"));
-  CHECK_THAT(gmm_error_message(fit(GmmOptions{.reg_covar = -1e-3})),
+  CHECK_THAT(message_of(fit(GmmOptions{.components = 0})), Catch::Matchers::Contains("components"));
+  CHECK_THAT(message_of(fit(GmmOptions{.reg_covar = -1e-3})),
              Catch::Matchers::Contains("reg_covar"));
-  CHECK_THAT(gmm_error_message(fit(GmmOptions{.max_iterations = 0})),
+  CHECK_THAT(message_of(fit(GmmOptions{.max_iterations = 0})),
              Catch::Matchers::Contains("max_iterations"));
-  CHECK_THAT(
-      gmm_error_message(fit(GmmOptions{.tolerance = std::numeric_limits<double>::quiet_NaN()})),
-      Catch::Matchers::Contains("tolerance"));
-  CHECK_THAT(gmm_error_message(fit(GmmOptions{.restarts = 0})),
-             Catch::Matchers::Contains("restarts"));
-  CHECK_THAT(gmm_error_message(fit(GmmOptions{.init_restarts = 0})),
+  CHECK_THAT(message_of(fit(GmmOptions{.tolerance = std::numeric_limits<double>::quiet_NaN()})),
+             Catch::Matchers::Contains("tolerance"));
+  CHECK_THAT(message_of(fit(GmmOptions{.restarts = 0})), Catch::Matchers::Contains("restarts"));
+  CHECK_THAT(message_of(fit(GmmOptions{.init_restarts = 0})),
              Catch::Matchers::Contains("init_restarts"));
-  CHECK_THAT(gmm_error_message(fit(GmmOptions{.components = 21})),
-             Catch::Matchers::Contains("rows"));
+  CHECK_THAT(message_of(fit(GmmOptions{.components = 21})), Catch::Matchers::Contains("rows"));
   const auto r = hilm::fit_gaussian_mixture(x, GmmOptions{.components = 2});
-  CHECK_THAT(gmm_error_message([&] { (void)r.model.predict(RowMatrix<double>::Zero(3, 5)); }),
+  CHECK_THAT(message_of([&] { (void)r.model.predict(RowMatrix<double>::Zero(3, 5)); }),
              Catch::Matchers::Contains("n × 2"));
-  CHECK_THAT(gmm_error_message([&] { (void)r.model.covariance(2); }),
-             Catch::Matchers::Contains("k = 2"));
+  CHECK_THAT(message_of([&] { (void)r.model.covariance(2); }), Catch::Matchers::Contains("k = 2"));
 }
 
 TEST_CASE("gmm: option messages use the one format and the fit adds no prefix",

@@ -12,6 +12,7 @@
 #include <hilm/metrics/clustering.hpp>
 
 #include "support/catch.hpp"
+#include "support/messages.hpp"
 
 using hilm::Index;
 using hilm::IndexVector;
@@ -51,15 +52,7 @@ Blobs make_blobs(Index n, Index d, Index k, double spread, double min_distance, 
   return b;
 }
 
-template <class F>
-std::string kmeans_error_message(F&& f) {
-  try {
-    f();
-  } catch (const hilm::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no invalid_argument thrown>";
-}
+using hilm::test::message_of;
 
 }  // namespace
 
@@ -152,28 +145,27 @@ TEST_CASE("kmeans: empty clusters are repaired", "[hierarchy][kmeans]") {
 TEST_CASE("kmeans: bad arguments throw invalid_argument naming the parameter",
           "[hierarchy][kmeans]") {
   const RowMatrix<double> x = RowMatrix<double>::Random(10, 2);
-  CHECK_THAT(kmeans_error_message([&] { (void)hilm::kmeans(x, KMeansOptions{}); }),
+  CHECK_THAT(message_of([&] { (void)hilm::kmeans(x, KMeansOptions{}); }),
              Catch::Matchers::Contains("clusters"));
-  CHECK_THAT(kmeans_error_message(
-                 [&] { (void)hilm::kmeans(x, KMeansOptions{.clusters = 2, .restarts = 0}); }),
-             Catch::Matchers::Contains("restarts"));
-  CHECK_THAT(kmeans_error_message(
-                 [&] { (void)hilm::kmeans(x, KMeansOptions{.clusters = 2, .max_iterations = 0}); }),
-             Catch::Matchers::Contains("max_iterations"));
-  CHECK_THAT(kmeans_error_message(
-                 [&] { (void)hilm::kmeans(x, KMeansOptions{.clusters = 2, .tolerance = -1}); }),
-             Catch::Matchers::Contains("tolerance"));
-  CHECK_THAT(kmeans_error_message([&] { (void)hilm::kmeans(x, KMeansOptions{.clusters = 11}); }),
+  CHECK_THAT(
+      message_of([&] { (void)hilm::kmeans(x, KMeansOptions{.clusters = 2, .restarts = 0}); }),
+      Catch::Matchers::Contains("restarts"));
+  CHECK_THAT(
+      message_of([&] { (void)hilm::kmeans(x, KMeansOptions{.clusters = 2, .max_iterations = 0}); }),
+      Catch::Matchers::Contains("max_iterations"));
+  CHECK_THAT(
+      message_of([&] { (void)hilm::kmeans(x, KMeansOptions{.clusters = 2, .tolerance = -1}); }),
+      Catch::Matchers::Contains("tolerance"));
+  CHECK_THAT(message_of([&] { (void)hilm::kmeans(x, KMeansOptions{.clusters = 11}); }),
              Catch::Matchers::Contains("rows"));
   RowMatrix<double> bad = x;
   bad(3, 1) = std::numeric_limits<double>::quiet_NaN();
-  CHECK_THAT(kmeans_error_message([&] {
+  CHECK_THAT(message_of([&] {
                (void)hilm::kmeans(bad, KMeansOptions{.clusters = 2, .check_finite = true});
              }),
              Catch::Matchers::Contains("x(3, 1)"));
-  CHECK_THAT(
-      kmeans_error_message([&] { (void)hilm::kmeans_predict(x, RowMatrix<double>::Zero(2, 3)); }),
-      Catch::Matchers::Contains("centers"));
+  CHECK_THAT(message_of([&] { (void)hilm::kmeans_predict(x, RowMatrix<double>::Zero(2, 3)); }),
+             Catch::Matchers::Contains("centers"));
 }
 
 TEST_CASE("kmeans: option messages use the one format and kmeans() adds no prefix",

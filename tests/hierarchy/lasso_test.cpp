@@ -12,6 +12,7 @@
 #include <hilm/hierarchy/lasso.hpp>
 
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 
 using hilm::best_subsets;
 using hilm::Index;
@@ -23,12 +24,7 @@ using hilm::Vector;
 
 namespace {
 
-Matrix<double> gaussian(Index n, Index p, hilm::Random& rng) {
-  Matrix<double> m(n, p);
-  for (Index j = 0; j < p; ++j)
-    for (Index i = 0; i < n; ++i) m(i, j) = rng.normal();
-  return m;
-}
+using hilm::test::normal_matrix;
 
 // A planted sparse model: y = 2 x3 − 1.5 x7 + 0.5 noise, columns with different scales.
 struct PlantedRegression {
@@ -37,7 +33,7 @@ struct PlantedRegression {
 };
 PlantedRegression planted(Index n, hilm::Random& rng) {
   PlantedRegression d;
-  d.x = gaussian(n, 12, rng);
+  d.x = normal_matrix<Matrix<double>>(n, 12, rng);
   for (Index j = 0; j < 12; ++j) d.x.col(j) *= 0.5 + 0.25 * static_cast<double>(j);
   d.y = 2.0 * d.x.col(3) / 1.25 - 1.5 * d.x.col(7) / 2.25;
   for (Index i = 0; i < n; ++i) d.y(i) += 0.5 * rng.normal() + 3.0;
@@ -52,11 +48,11 @@ TEST_CASE("lasso: an orthogonal design gives the soft-thresholded least-squares 
   // β_j = S(x_jᵀy/n, λ) (Tibshirani 1996, eq. 3).
   hilm::Random rng(hilm::test::seed(10));
   const Index n = 64, p = 5;
-  const Matrix<double> g = gaussian(n, p, rng);
+  const Matrix<double> g = normal_matrix<Matrix<double>>(n, p, rng);
   Eigen::HouseholderQR<Matrix<double>> qr(g);
   const Matrix<double> q = qr.householderQ() * Matrix<double>::Identity(n, p);
   const Matrix<double> x = q * std::sqrt(static_cast<double>(n));
-  Vector<double> y = gaussian(n, 1, rng).col(0);
+  Vector<double> y = normal_matrix<Matrix<double>>(n, 1, rng).col(0);
   const double lambda = 0.3;
   const auto fit =
       lasso(x, y, lambda, {.standardize = false, .fit_intercept = false, .tolerance = 1e-14});
@@ -166,7 +162,7 @@ TEST_CASE("lasso: best subsets find the planted pair and match direct least squa
 
 TEST_CASE("lasso: arguments are checked and constant columns never enter", "[hierarchy]") {
   hilm::Random rng(hilm::test::seed(14));
-  Matrix<double> x = gaussian(50, 3, rng);
+  Matrix<double> x = normal_matrix<Matrix<double>>(50, 3, rng);
   x.col(1).setConstant(2.0);
   const Vector<double> y = x.col(0) + x.col(2);
   const auto path = lasso_path(x, y);

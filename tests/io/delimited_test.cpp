@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -17,6 +16,7 @@
 #include <hilm/io/delimited.hpp>
 
 #include "support/catch.hpp"
+#include "support/messages.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -29,23 +29,12 @@ using hilm::parse_delimited;
 using hilm::read_delimited;
 using Header = hilm::DelimitedOptions::Header;
 
-std::string io_error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const hilm::io_error& e) {
-    return e.what();
-  }
-  FAIL_CHECK("expected hilm::io_error");
-  return {};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using hilm::test::contains;
+using hilm::test::message_of;
 
 // The message of parsing `text` as file "t.csv", which must fail.
 std::string parse_error(const std::string& text, const DelimitedOptions& options = {}) {
-  return io_error_of([&] { (void)parse_delimited<double>(text, options, "t.csv"); });
+  return message_of<hilm::io_error>([&] { (void)parse_delimited<double>(text, options, "t.csv"); });
 }
 
 hilm::RowMatrix<double> rows(std::initializer_list<std::initializer_list<double>> values) {
@@ -207,8 +196,9 @@ TEST_CASE("delimited: number syntax and NaN tokens", "[io][delimited]") {
   // ... and overflow is refused, for double and for float.
   CHECK(
       contains(parse_error("1\n1e400\n"), "line 2, column 1: '1e400' is out of range for float64"));
-  CHECK(contains(io_error_of([] { (void)parse_delimited<float>("1\n-1e39\n", {}, "f.csv"); }),
-                 "f.csv: line 2, column 1: '-1e39' is out of range for float32"));
+  CHECK(contains(
+      message_of<hilm::io_error>([] { (void)parse_delimited<float>("1\n-1e39\n", {}, "f.csv"); }),
+      "f.csv: line 2, column 1: '-1e39' is out of range for float32"));
 }
 
 TEST_CASE("delimited: allow_nan = false names the line and the column", "[io][delimited]") {
@@ -239,12 +229,13 @@ TEST_CASE("delimited: malformed text is rejected naming file, line and column", 
 
   hilm::test::TempDir dir;
   const auto missing = dir.file("missing.csv");
-  CHECK(contains(io_error_of([&] { (void)read_delimited<double>(missing); }), missing));
+  CHECK(contains(message_of<hilm::io_error>([&] { (void)read_delimited<double>(missing); }),
+                 missing));
   const auto d = dir.path().string();
-  CHECK(contains(io_error_of([&] { (void)read_delimited<double>(d); }), d));
+  CHECK(contains(message_of<hilm::io_error>([&] { (void)read_delimited<double>(d); }), d));
   const auto file = dir.file("bad.csv");
   std::ofstream(file) << "a,b\n1,2\n3,x\n";
-  CHECK(contains(io_error_of([&] { (void)read_delimited<double>(file); }),
+  CHECK(contains(message_of<hilm::io_error>([&] { (void)read_delimited<double>(file); }),
                  file + ": line 3, column 2 (b): 'x' is not a number"));
 }
 
@@ -262,7 +253,7 @@ TEST_CASE("delimited: categorical columns become sorted level codes", "[io][deli
   CHECK(same(t.data, rows({{2, 0, 1, 3}, {1, 1, 0, kNaN}, {2, 1, kNaN, 1}, {0, 0, 1, 2}})));
 
   SECTION("without the option a string is an error pointing at the option") {
-    const auto msg = io_error_of([&] { (void)read_delimited<double>(path); });
+    const auto msg = message_of<hilm::io_error>([&] { (void)read_delimited<double>(path); });
     CHECK(contains(msg, path + ": line 2, column 1 (species): 'Sagrei' is not a number"));
     CHECK(contains(msg, "categorical"));
   }
@@ -281,7 +272,7 @@ TEST_CASE("delimited: categorical columns become sorted level codes", "[io][deli
   }
   SECTION("missing categorical cells obey allow_nan") {
     o.allow_nan = false;
-    CHECK(contains(io_error_of([&] { (void)read_delimited<double>(path, o); }),
+    CHECK(contains(message_of<hilm::io_error>([&] { (void)read_delimited<double>(path, o); }),
                    "line 3, column 4 (count): missing value ('NA')"));
     CHECK(contains(parse_error("s,v\nx,1\n,2\n", o), "line 3, column 1 (s): missing value"));
   }

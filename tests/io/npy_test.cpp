@@ -21,6 +21,7 @@
 #include <hilm/io/npy.hpp>
 
 #include "support/catch.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -29,9 +30,8 @@ using hilm::DType;
 using hilm::Index;
 using hilm::RowMatrix;
 
-std::string fixture(const std::string& name) {
-  return std::string(HILM_TEST_DATA_DIR) + "/npy/" + name;
-}
+using hilm::test::bytes_of;
+using hilm::test::npy_fixture;
 
 std::vector<std::byte> file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -39,12 +39,6 @@ std::vector<std::byte> file_bytes(const std::string& path) {
   std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::byte> bytes(chars.size());
   if (!chars.empty()) std::memcpy(bytes.data(), chars.data(), chars.size());
-  return bytes;
-}
-
-std::vector<std::byte> to_bytes(const std::string& s) {
-  std::vector<std::byte> bytes(s.size());
-  if (!s.empty()) std::memcpy(bytes.data(), s.data(), s.size());
   return bytes;
 }
 
@@ -175,7 +169,7 @@ TEMPLATE_TEST_CASE("npy: numpy grid fixtures read back exactly", "[io][npy]", st
                    std::uint32_t, std::uint64_t, float, double) {
   using T = TestType;
   for (const auto& [name, layout] : grid_files(type_name<T>(), sizeof(T))) {
-    const std::string path = fixture(name);
+    const std::string path = npy_fixture(name);
     INFO(name);
     const auto h = hilm::read_npy_header(path);
     CHECK(h.dtype == hilm::dtype_of<T>());
@@ -206,7 +200,7 @@ TEMPLATE_TEST_CASE("npy: numpy grid fixtures read back exactly", "[io][npy]", st
 
 TEST_CASE("npy: bool and float16 fixtures", "[io][npy]") {
   for (const auto& [name, layout] : grid_files("bool", 1)) {
-    const std::string path = fixture(name);
+    const std::string path = npy_fixture(name);
     INFO(name);
     const auto h = hilm::read_npy_header(path);
     CHECK(h.dtype == DType::Bool);
@@ -220,7 +214,7 @@ TEST_CASE("npy: bool and float16 fixtures", "[io][npy]") {
     }
   }
   for (const auto& [name, layout] : grid_files("float16", 2)) {
-    const std::string path = fixture(name);
+    const std::string path = npy_fixture(name);
     INFO(name);
     const auto h = hilm::read_npy_header(path);
     CHECK(h.dtype == DType::Float16);
@@ -232,12 +226,12 @@ TEST_CASE("npy: bool and float16 fixtures", "[io][npy]") {
 }
 
 TEST_CASE("npy: format versions 2.0 and 3.0", "[io][npy]") {
-  const std::string v2 = fixture("version2_float64.npy");
+  const std::string v2 = npy_fixture("version2_float64.npy");
   const auto h2 = hilm::read_npy_header(v2);
   CHECK(h2.major_version == 2);
   CHECK(h2.data_offset % 64 == 0);
   const auto m2 = hilm::read_npy<double>(v2);
-  const std::string v3 = fixture("version3_float32_F.npy");
+  const std::string v3 = npy_fixture("version3_float32_F.npy");
   const auto h3 = hilm::read_npy_header(v3);
   CHECK(h3.major_version == 3);
   CHECK(h3.fortran_order);
@@ -251,29 +245,29 @@ TEST_CASE("npy: format versions 2.0 and 3.0", "[io][npy]") {
 }
 
 TEST_CASE("npy: 0-d, 1-d, empty and 3-d arrays", "[io][npy]") {
-  const auto s = hilm::read_npy<double>(fixture("scalar_0d_float64.npy"));
-  CHECK(hilm::read_npy_header(fixture("scalar_0d_float64.npy")).shape.empty());
+  const auto s = hilm::read_npy<double>(npy_fixture("scalar_0d_float64.npy"));
+  CHECK(hilm::read_npy_header(npy_fixture("scalar_0d_float64.npy")).shape.empty());
   REQUIRE(s.rows() == 1);
   REQUIRE(s.cols() == 1);
   CHECK(s(0, 0) == 3.5);
 
-  const auto v = hilm::read_npy<std::int32_t>(fixture("vector_1d_int32.npy"));
+  const auto v = hilm::read_npy<std::int32_t>(npy_fixture("vector_1d_int32.npy"));
   REQUIRE(v.rows() == 5);
   REQUIRE(v.cols() == 1);
   for (Index i = 0; i < 5; ++i) CHECK(v(i, 0) == 10 * (i + 1));
 
-  const auto e = hilm::read_npy<float>(fixture("empty_0x3_float32.npy"));
+  const auto e = hilm::read_npy<float>(npy_fixture("empty_0x3_float32.npy"));
   CHECK(e.rows() == 0);
   CHECK(e.cols() == 3);
 
-  const std::string three = fixture("three_d_float32.npy");
+  const std::string three = npy_fixture("three_d_float32.npy");
   CHECK(hilm::read_npy_header(three).shape == std::vector<Index>{2, 3, 4});
   require_io_error([&] { (void)hilm::read_npy<float>(three); }, three,
                    "expected a 1-d or 2-d array, got shape (2, 3, 4)");
 }
 
 TEST_CASE("npy: conversion is exact or an error naming the file", "[io][npy]") {
-  const std::string big = fixture("int64_beyond_2p53.npy");
+  const std::string big = npy_fixture("int64_beyond_2p53.npy");
   const auto exact = hilm::read_npy<std::int64_t>(big);
   const std::int64_t p53 = std::int64_t{1} << 53;
   CHECK(exact(0, 0) == 1);
@@ -283,22 +277,22 @@ TEST_CASE("npy: conversion is exact or an error naming the file", "[io][npy]") {
   // 2^53 + 1 is the first integer a double cannot hold: element 2 is named.
   require_io_error([&] { (void)hilm::read_npy<double>(big); }, big, "element 2");
 
-  const std::string umax = fixture("uint64_max.npy");
+  const std::string umax = npy_fixture("uint64_max.npy");
   const auto u = hilm::read_npy<std::uint64_t>(umax);
   CHECK(u(1, 0) == std::numeric_limits<std::uint64_t>::max());
   require_io_error([&] { (void)hilm::read_npy<std::int64_t>(umax); }, umax, "element 1");
   require_io_error([&] { (void)hilm::read_npy<double>(umax); }, umax, "element 1");
 
-  const std::string range = fixture("float64_out_of_float32_range.npy");
+  const std::string range = npy_fixture("float64_out_of_float32_range.npy");
   CHECK(hilm::read_npy<double>(range)(1, 0) == 1e300);
   require_io_error([&] { (void)hilm::read_npy<float>(range); }, range, "element 1");
 
-  const std::string inexact = fixture("float64_inexact_in_float32.npy");
+  const std::string inexact = npy_fixture("float64_inexact_in_float32.npy");
   CHECK(hilm::read_npy<float>(inexact)(1, 0) == 0.1f);  // rounds, as numpy's astype
   require_io_error([&] { (void)hilm::read_npy<float>(inexact, hilm::Conversion::Exact); }, inexact,
                    "element 1");
 
-  const auto f16 = hilm::read_npy<float>(fixture("float16_special.npy"));
+  const auto f16 = hilm::read_npy<float>(npy_fixture("float16_special.npy"));
   CHECK(std::isinf(f16(0, 0)));
   CHECK(f16(0, 0) > 0);
   CHECK(std::isinf(f16(1, 0)));
@@ -318,7 +312,7 @@ TEST_CASE("npy: unsupported dtypes are named", "[io][npy]") {
       {"unsupported_datetime.npy", "unsupported dtype '<M8[D]'"},
       {"unsupported_structured.npy", "structured"}};
   for (const auto& [name, problem] : cases) {
-    const std::string path = fixture(name);
+    const std::string path = npy_fixture(name);
     INFO(name);
     require_io_error([&] { (void)hilm::read_npy_header(path); }, path, problem);
     require_io_error([&] { (void)hilm::read_npy<double>(path); }, path, problem);
@@ -352,7 +346,7 @@ TEST_CASE("npy: header dictionary variants numpy's reader accepts", "[io][npy]")
   };
   for (const auto& c : cases) {
     INFO(c.dict);
-    const auto bytes = to_bytes(npy_image(c.dict, two));
+    const auto bytes = bytes_of(npy_image(c.dict, two));
     const auto h = hilm::parse_npy_header(bytes, "mem.npy");
     CHECK(h.dtype == c.dtype);
     CHECK(h.fortran_order == c.fortran);
@@ -373,7 +367,7 @@ TEST_CASE("npy: header dictionary variants numpy's reader accepts", "[io][npy]")
   for (const auto& [descr, expected] : descrs) {
     INFO(descr);
     const auto h = hilm::parse_npy_header(
-        to_bytes(npy_image("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (), }",
+        bytes_of(npy_image("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (), }",
                            std::string(8, '\0'))));
     CHECK(h.dtype == expected.first);
     CHECK(h.big_endian == expected.second);
@@ -383,7 +377,7 @@ TEST_CASE("npy: header dictionary variants numpy's reader accepts", "[io][npy]")
   std::string be = raw_le<float>({3.25f});
   std::reverse(be.begin(), be.end());
   const auto m = hilm::parse_npy<float>(
-      to_bytes(npy_image("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", be)));
+      bytes_of(npy_image("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", be)));
   CHECK(m(0, 0) == 3.25f);
 }
 
@@ -469,7 +463,7 @@ TEST_CASE("npy: malformed input is an io_error naming the file", "[io][npy]") {
   };
   for (const auto& [image, problem] : cases) {
     INFO("problem: " << problem);
-    const auto bytes = to_bytes(image);
+    const auto bytes = bytes_of(image);
     require_io_error([&] { (void)hilm::parse_npy_header(bytes, path); }, path, problem);
     require_io_error([&] { (void)hilm::parse_npy<double>(bytes, path); }, path, problem);
   }
@@ -510,7 +504,7 @@ TEST_CASE("npy: every truncation and random corruption of a valid file is an io_
     // Any other exception escapes and fails the test; a crash fails it too.
   };
   for (const auto& name : sources) {
-    const auto original = file_bytes(fixture(name));
+    const auto original = file_bytes(npy_fixture(name));
     for (std::size_t n = 0; n < original.size(); ++n) {
       std::vector<std::byte> cut(original.begin(), original.begin() + static_cast<long>(n));
       const auto before = rejected;
@@ -593,7 +587,7 @@ TEST_CASE("npy: files written by hilm are byte-identical to numpy's", "[io][npy]
   auto compare = [&](const auto& m, const std::string& name, bool fortran, bool big) {
     INFO(name);
     hilm::write_npy(out, m, {.fortran_order = fortran, .big_endian = big});
-    CHECK(file_bytes(out) == file_bytes(fixture(name)));
+    CHECK(file_bytes(out) == file_bytes(npy_fixture(name)));
   };
   auto grid_of = [](auto zero) {
     using T = decltype(zero);
@@ -627,11 +621,11 @@ TEST_CASE("npy: files written by hilm are byte-identical to numpy's", "[io][npy]
   Eigen::Matrix<std::int32_t, 1, Eigen::Dynamic> v(5);
   v << 10, 20, 30, 40, 50;
   hilm::write_npy_vector(out, v);
-  CHECK(file_bytes(out) == file_bytes(fixture("vector_1d_int32.npy")));
+  CHECK(file_bytes(out) == file_bytes(npy_fixture("vector_1d_int32.npy")));
   hilm::write_npy_vector(out, v.transpose());  // a column works too
-  CHECK(file_bytes(out) == file_bytes(fixture("vector_1d_int32.npy")));
+  CHECK(file_bytes(out) == file_bytes(npy_fixture("vector_1d_int32.npy")));
   hilm::write_npy(out, RowMatrix<float>(0, 3));
-  CHECK(file_bytes(out) == file_bytes(fixture("empty_0x3_float32.npy")));
+  CHECK(file_bytes(out) == file_bytes(npy_fixture("empty_0x3_float32.npy")));
 }
 
 TEST_CASE("npy: writer argument checks and atomic failure", "[io][npy]") {
@@ -663,7 +657,7 @@ TEST_CASE("npy: header writer alignment and the 2.0 fallback", "[io][npy]") {
         CHECK(h[6] == '\x01');
         // The header parses back to the same description (data of size 0 or not needed).
         const auto parsed = hilm::detail::parse_npy_header_in_file(
-            to_bytes(h), std::numeric_limits<std::uint64_t>::max() / 2, "h.npy");
+            bytes_of(h), std::numeric_limits<std::uint64_t>::max() / 2, "h.npy");
         CHECK(parsed.shape == shape);
         CHECK(parsed.fortran_order == fortran);
         CHECK(parsed.data_offset == h.size());

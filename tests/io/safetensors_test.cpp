@@ -6,7 +6,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -16,6 +15,8 @@
 #include <hilm/io/safetensors.hpp>
 
 #include "support/catch.hpp"
+#include "support/files.hpp"
+#include "support/messages.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -25,11 +26,8 @@ using hilm::Index;
 using hilm::SafetensorsFile;
 using hilm::SafetensorsWriter;
 
-std::vector<std::byte> bytes_of(const std::string& s) {
-  std::vector<std::byte> out(s.size());
-  if (!s.empty()) std::memcpy(out.data(), s.data(), s.size());  // memcpy(nullptr, ...) is UB
-  return out;
-}
+using hilm::test::bytes_of;
+using hilm::test::read_file;
 
 std::string to_string(const std::vector<std::byte>& b) {
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
@@ -47,39 +45,11 @@ std::vector<std::byte> make_file(const std::string& header, std::size_t data_byt
   return bytes_of(out);
 }
 
-// The io_error message of `f()`, or a failed check if it does not throw io_error.
-std::string safetensors_error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const hilm::io_error& e) {
-    return e.what();
-  }
-  FAIL_CHECK("expected hilm::io_error");
-  return {};
-}
-
-std::string invalid_argument_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const hilm::invalid_argument& e) {
-    return e.what();
-  }
-  FAIL_CHECK("expected hilm::invalid_argument");
-  return {};
-}
-
-bool has_text(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using hilm::test::contains;
+using hilm::test::message_of;
 
 std::string fixture() {
   return std::string(HILM_TEST_DATA_DIR) + "/safetensors/python_fixture.safetensors";
-}
-
-std::vector<std::byte> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return bytes_of(s);
 }
 
 }  // namespace
@@ -117,9 +87,9 @@ TEST_CASE("safetensors: reads the Python-written fixture exactly", "[io][safeten
     CHECK(m(1, 1) == 0.0);
     CHECK(std::signbit(m(1, 1)));
     CHECK(m(1, 2) == 1.0 / 3.0);
-    const auto msg = safetensors_error_of([&] { (void)file.matrix<float>("f64"); });
-    CHECK(has_text(msg, fixture()));
-    CHECK(has_text(msg, "'f64'"));
+    const auto msg = message_of<hilm::io_error>([&] { (void)file.matrix<float>("f64"); });
+    CHECK(contains(msg, fixture()));
+    CHECK(contains(msg, "'f64'"));
   }
   SECTION("float16 (1-d → column)") {
     const auto m = file.matrix<float>("f16");
@@ -158,8 +128,8 @@ TEST_CASE("safetensors: reads the Python-written fixture exactly", "[io][safeten
     CHECK(i64(3) == -1.0);
   }
   SECTION("int64 above 2^53 is refused as double but read exactly as int64") {
-    const auto msg = safetensors_error_of([&] { (void)file.matrix<double>("i64_big"); });
-    CHECK(has_text(msg, "'i64_big'"));
+    const auto msg = message_of<hilm::io_error>([&] { (void)file.matrix<double>("i64_big"); });
+    CHECK(contains(msg, "'i64_big'"));
     CHECK(file.matrix<std::int64_t>("i64_big")(0, 0) == (std::int64_t{1} << 53) + 1);
   }
   SECTION("unsigned integers") {
@@ -180,9 +150,9 @@ TEST_CASE("safetensors: reads the Python-written fixture exactly", "[io][safeten
     REQUIRE(s.cols() == 1);
     CHECK(s(0, 0) == 42.5);
     CHECK(file.vector<double>("scalar").size() == 1);
-    const auto msg = safetensors_error_of([&] { (void)file.matrix<float>("cube"); });
-    CHECK(has_text(msg, "'cube'"));
-    CHECK(has_text(msg, "[2, 2, 2]"));
+    const auto msg = message_of<hilm::io_error>([&] { (void)file.matrix<float>("cube"); });
+    CHECK(contains(msg, "'cube'"));
+    CHECK(contains(msg, "[2, 2, 2]"));
     CHECK_THROWS_AS(file.vector<float>("cube"), hilm::io_error);
     CHECK_THROWS_AS(file.vector<float>("f32"), hilm::io_error);  // 3 × 4 is not a vector
     CHECK(file.bytes("cube").size() == 32);
@@ -193,9 +163,9 @@ TEST_CASE("safetensors: reads the Python-written fixture exactly", "[io][safeten
   SECTION("a missing tensor names the file and the tensor") {
     CHECK_FALSE(file.contains("W_enc"));
     CHECK(file.contains("f32"));
-    const auto msg = safetensors_error_of([&] { (void)file.matrix<float>("W_enc"); });
-    CHECK(has_text(msg, fixture()));
-    CHECK(has_text(msg, "'W_enc'"));
+    const auto msg = message_of<hilm::io_error>([&] { (void)file.matrix<float>("W_enc"); });
+    CHECK(contains(msg, fixture()));
+    CHECK(contains(msg, "'W_enc'"));
   }
 }
 
@@ -372,7 +342,7 @@ TEST_CASE("safetensors: save, load, save is byte-identical and order-independent
   hilm::test::TempDir dir;
   const auto path = dir.file("a.safetensors");
   first.write(path);
-  CHECK(read_all(path) == bytes1);
+  CHECK(bytes_of(read_file(path)) == bytes1);
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
                       std::filesystem::directory_iterator()) == 1);  // no temporary left
 
@@ -399,7 +369,7 @@ TEST_CASE("safetensors: writer refuses bad names and unrepresentable values", "[
   m << 1.0, 2.0;
   SafetensorsWriter w;
   w.add("m", m);
-  CHECK(has_text(invalid_argument_of([&] { w.add("m", m); }), "'m'"));
+  CHECK(contains(message_of([&] { w.add("m", m); }), "'m'"));
   CHECK_THROWS_AS(w.add("__metadata__", m), hilm::invalid_argument);
   CHECK_THROWS_AS(w.add("", m), hilm::invalid_argument);
   CHECK_THROWS_AS(w.add(std::string("bad\xff", 4), m), hilm::invalid_argument);
@@ -410,8 +380,8 @@ TEST_CASE("safetensors: writer refuses bad names and unrepresentable values", "[
   auto refuses = [](double v, DType t) {
     SafetensorsWriter x;
     const auto msg =
-        invalid_argument_of([&] { x.add("bad", hilm::RowMatrix<double>::Constant(2, 2, v), t); });
-    return has_text(msg, "'bad'") && has_text(msg, "element (0, 0)");
+        message_of([&] { x.add("bad", hilm::RowMatrix<double>::Constant(2, 2, v), t); });
+    return contains(msg, "'bad'") && contains(msg, "element (0, 0)");
   };
   CHECK(refuses(1.5, DType::Int32));
   CHECK(refuses(300.0, DType::UInt8));
@@ -436,10 +406,10 @@ TEST_CASE("safetensors: malformed files are rejected with io_error naming the fi
           "[io][safetensors]") {
   const std::string path = "broken.safetensors";
   auto rejects = [&](const std::vector<std::byte>& bytes, const std::string& needle) {
-    const auto msg = safetensors_error_of([&] { (void)SafetensorsFile::parse(bytes, path); });
+    const auto msg = message_of<hilm::io_error>([&] { (void)SafetensorsFile::parse(bytes, path); });
     INFO("message: " << msg << "\nexpected to contain: " << needle);
-    CHECK(has_text(msg, path));
-    CHECK(has_text(msg, needle));
+    CHECK(contains(msg, path));
+    CHECK(contains(msg, needle));
   };
   const std::string ok_entry = R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
 
@@ -509,9 +479,10 @@ TEST_CASE("safetensors: malformed files are rejected with io_error naming the fi
   SECTION("files") {
     hilm::test::TempDir dir;
     const auto missing = dir.file("missing.safetensors");
-    CHECK(has_text(safetensors_error_of([&] { (void)SafetensorsFile::open(missing); }), missing));
+    CHECK(contains(message_of<hilm::io_error>([&] { (void)SafetensorsFile::open(missing); }),
+                   missing));
     const auto d = dir.path().string();
-    CHECK(has_text(safetensors_error_of([&] { (void)SafetensorsFile::open(d); }), d));
+    CHECK(contains(message_of<hilm::io_error>([&] { (void)SafetensorsFile::open(d); }), d));
   }
 }
 

@@ -15,6 +15,7 @@
 #include <hilm/nmf/rank_selection.hpp>
 
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 
 namespace {
 
@@ -22,15 +23,7 @@ using hilm::Index;
 using hilm::Matrix;
 using hilm::Vector;
 
-Matrix<double> random_cpt(hilm::Random& random, Index states, Index parents, double alpha) {
-  Matrix<double> cpt(states, parents);
-  std::vector<double> column(static_cast<std::size_t>(states));
-  for (Index j = 0; j < parents; ++j) {
-    random.dirichlet(alpha, column);
-    for (Index i = 0; i < states; ++i) cpt(i, j) = column[static_cast<std::size_t>(i)];
-  }
-  return cpt;
-}
+using hilm::test::random_cpt;
 
 // Conditionals whose classes are clearly distinct: class s puts 0.6 on state s, the rest at random.
 Matrix<double> separated_cpt(hilm::Random& random, Index states, Index parents) {

@@ -15,6 +15,7 @@
 #include <hilm/nmf/nmf.hpp>
 
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 
 namespace {
 
@@ -31,17 +32,8 @@ Matrix<double> uniform_matrix(hilm::Random& random, Index rows, Index cols, doub
   return a;
 }
 
-// Columns drawn from a Dirichlet: a conditional probability table P(child | parent), one column
-// per parent state.
-Matrix<double> random_cpt(hilm::Random& random, Index states, Index parents) {
-  Matrix<double> cpt(states, parents);
-  std::vector<double> column(static_cast<std::size_t>(states));
-  for (Index j = 0; j < parents; ++j) {
-    random.dirichlet(1.0, column);
-    for (Index i = 0; i < states; ++i) cpt(i, j) = column[static_cast<std::size_t>(i)];
-  }
-  return cpt;
-}
+using hilm::test::random_cpt;
+using hilm::test::t4_matrix;
 
 Matrix<double> reconstruct(const hilm::NmfResult<double>& fit) {
   return fit.w * fit.d.asDiagonal() * fit.h;
@@ -52,13 +44,6 @@ bool non_increasing(const std::vector<double>& history, double slack = 1e-10) {
     if (history[t] > history[t - 1] + slack * std::abs(history[t - 1])) return false;
   }
   return true;
-}
-
-// DESIGN.md §1: rows (1,1,0,0), (1,0,1,0), (0,1,0,1), (0,0,1,1).
-Matrix<double> t4_matrix() {
-  Matrix<double> a(4, 4);
-  a << 1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 1;
-  return a;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <hilm/nmf/nnls.hpp>
 
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 
 namespace {
 
@@ -49,9 +50,7 @@ Vector<double> brute_force_nnls(const Matrix<double>& g, const Vector<double>& b
 }
 
 Matrix<double> random_pd(hilm::Random& random, Index k, Index rows) {
-  Matrix<double> a(rows, k);
-  for (Index j = 0; j < k; ++j)
-    for (Index i = 0; i < rows; ++i) a(i, j) = random.normal();
+  const Matrix<double> a = hilm::test::normal_matrix<Matrix<double>>(rows, k, random);
   return a.transpose() * a;
 }
 

@@ -15,6 +15,8 @@
 #include <hilm/sources/matrix_source.hpp>
 
 #include "support/catch.hpp"
+#include "support/files.hpp"
+#include "support/generators.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -25,17 +27,9 @@ using hilm::SaeArchitecture;
 
 const std::string data_dir = std::string(HILM_TEST_DATA_DIR) + "/sae/";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using hilm::test::read_file;
 
-RowMatrix<float> sae_random_data(Index rows, Index cols, std::uint64_t seed) {
-  hilm::Random rng(seed);
-  RowMatrix<float> x(rows, cols);
-  for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
-  return x;
-}
+using hilm::test::normal_matrix;
 
 }  // namespace
 
@@ -65,7 +59,7 @@ TEST_CASE("sae: models written by Python in the SAELens and sparsify layouts enc
 
 TEST_CASE("sae: SAELens save -> load -> save is byte-identical and keeps the codes", "[sae][io]") {
   hilm::test::TempDir dir;
-  const RowMatrix<float> x = sae_random_data(600, 12, hilm::test::seed(31));
+  const RowMatrix<float> x = normal_matrix<RowMatrix<float>>(600, 12, hilm::test::seed(31));
   hilm::MatrixSource source(x);
   for (auto arch : {SaeArchitecture::TopK, SaeArchitecture::BatchTopK, SaeArchitecture::ReLU,
                     SaeArchitecture::JumpReLU}) {
@@ -80,8 +74,8 @@ TEST_CASE("sae: SAELens save -> load -> save is byte-identical and keeps the cod
     const auto loaded = hilm::load_saelens<float>(a);
     CHECK(loaded.input_scale == 1.0f);
     hilm::save_saelens(loaded, b);
-    CHECK(slurp(a + "/cfg.json") == slurp(b + "/cfg.json"));
-    CHECK(slurp(a + "/sae_weights.safetensors") == slurp(b + "/sae_weights.safetensors"));
+    CHECK(read_file(a + "/cfg.json") == read_file(b + "/cfg.json"));
+    CHECK(read_file(a + "/sae_weights.safetensors") == read_file(b + "/sae_weights.safetensors"));
     const RowMatrix<float> z0 = sae.encode(x);
     const RowMatrix<float> z1 = hilm::sae_encode(loaded, x);
     const double scale = std::max(1.0, static_cast<double>(z0.cwiseAbs().maxCoeff()));
@@ -124,7 +118,7 @@ TEST_CASE("sae: malformed model directories are io errors naming the file", "[sa
 
 TEST_CASE("sae: a saved model directory carries a manifest that the loaders check", "[sae][io]") {
   hilm::test::TempDir dir;
-  const RowMatrix<float> x = sae_random_data(300, 8, hilm::test::seed(32));
+  const RowMatrix<float> x = normal_matrix<RowMatrix<float>>(300, 8, hilm::test::seed(32));
   hilm::MatrixSource source(x);
   auto train = [&](std::uint64_t seed) {
     hilm::SparseAutoencoder<float> sae(
@@ -142,7 +136,7 @@ TEST_CASE("sae: a saved model directory carries a manifest that the loaders chec
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
     CHECK(entry.path().filename().string().rfind('.', 0) != 0);
   }
-  const auto manifest = slurp(a + "/hilm_manifest.json");
+  const auto manifest = read_file(a + "/hilm_manifest.json");
   CHECK(manifest.find("\"sae_weights.safetensors\"") != std::string::npos);
   CHECK(manifest.find("\"cfg.json\"") != std::string::npos);
   const auto loaded = hilm::load_sae<float>(a);
@@ -152,7 +146,7 @@ TEST_CASE("sae: a saved model directory carries a manifest that the loaders chec
   { std::ofstream(a + "/README") << "notes\n"; }
   hilm::save_saelens(wb, a);
   CHECK(hilm::load_sae<float>(a).w_dec == wb.w_dec);
-  CHECK(slurp(a + "/README") == "notes\n");
+  CHECK(read_file(a + "/README") == "notes\n");
 
   // Files from two saves side by side (what a kill between two renames leaves) are refused.
   hilm::save_saelens(wa, a);

@@ -18,6 +18,7 @@
 #include <hilm/synth/sparse_linear.hpp>
 
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -52,11 +53,7 @@ class StreamSource {
   Index pos_ = 0;
 };
 
-RowMatrix<double> random_matrix(Index rows, Index cols, hilm::Random& rng, double scale = 1.0) {
-  RowMatrix<double> m(rows, cols);
-  for (Index i = 0; i < m.size(); ++i) m.data()[i] = scale * rng.normal();
-  return m;
-}
+using hilm::test::normal_matrix;
 
 }  // namespace
 
@@ -132,11 +129,11 @@ void check_gradients(SaeArchitecture arch, bool matryoshka, bool auxk) {
   hilm::SaeWeights<Scalar> w;
   w.architecture = arch;
   w.k = 4;
-  w.w_enc = random_matrix(m, d, rng, 0.5);
-  w.w_dec = random_matrix(m, d, rng, 0.5);
-  w.b_enc = random_matrix(m, 1, rng, 0.2);
-  w.b_dec = random_matrix(d, 1, rng, 0.2);
-  const RowMatrix<Scalar> x = random_matrix(rows, d, rng);
+  w.w_enc = normal_matrix<RowMatrix<double>>(m, d, rng, 0.5);
+  w.w_dec = normal_matrix<RowMatrix<double>>(m, d, rng, 0.5);
+  w.b_enc = normal_matrix<RowMatrix<double>>(m, 1, rng, 0.2);
+  w.b_dec = normal_matrix<RowMatrix<double>>(d, 1, rng, 0.2);
+  const RowMatrix<Scalar> x = normal_matrix<RowMatrix<double>>(rows, d, rng);
   hilm::detail::SaeStepContext<Scalar> ctx;
   ctx.architecture = arch;
   ctx.k = 4;
@@ -144,7 +141,7 @@ void check_gradients(SaeArchitecture arch, bool matryoshka, bool auxk) {
   ctx.bandwidth = 0.05;
   Vector<Scalar> log_theta;
   if (arch == SaeArchitecture::JumpReLU) {
-    log_theta = (random_matrix(m, 1, rng, 0.3).array() - 1.5).matrix();
+    log_theta = (normal_matrix<RowMatrix<double>>(m, 1, rng, 0.3).array() - 1.5).matrix();
     w.threshold = log_theta.array().exp().matrix();
     ctx.sparsity_coefficient = 0.3;
     ctx.log_threshold = &log_theta;
@@ -375,7 +372,7 @@ TEST_CASE("sae: every architecture learns", "[sae]") {
 
 TEST_CASE("sae: the same seed gives bit-identical weights", "[sae]") {
   hilm::Random rng(hilm::test::seed(11));
-  const RowMatrix<float> x = random_matrix(700, 16, rng).cast<float>();
+  const RowMatrix<float> x = normal_matrix<RowMatrix<double>>(700, 16, rng).cast<float>();
   hilm::MatrixSource source(x);
   const SaeOptions options{
       .latents = 24, .k = 4, .batch_size = 64, .steps = 30, .shuffle_buffer_rows = 256, .seed = 5};
@@ -393,7 +390,7 @@ TEST_CASE("sae: the same seed gives bit-identical weights", "[sae]") {
 TEST_CASE("sae: resuming from a checkpoint is bit-identical to an uninterrupted run", "[sae]") {
   hilm::test::TempDir dir;
   hilm::Random rng(hilm::test::seed(12));
-  const RowMatrix<float> x = random_matrix(900, 16, rng).cast<float>();
+  const RowMatrix<float> x = normal_matrix<RowMatrix<double>>(900, 16, rng).cast<float>();
   auto run = [&](auto& source, SaeArchitecture arch) {
     SaeOptions options{.architecture = arch,
                        .latents = 24,
@@ -457,7 +454,7 @@ TEST_CASE("sae: resuming from a checkpoint is bit-identical to an uninterrupted 
 
 TEST_CASE("sae: streaming sources are read in bounded batches", "[sae]") {
   hilm::Random rng(hilm::test::seed(13));
-  const RowMatrix<float> x = random_matrix(3000, 8, rng).cast<float>();
+  const RowMatrix<float> x = normal_matrix<RowMatrix<double>>(3000, 8, rng).cast<float>();
   StreamSource<float> source(x);
   SparseAutoencoder<float> sae(SaeOptions{.latents = 16,
                                           .k = 2,
@@ -490,7 +487,7 @@ TEST_CASE("sae: streaming sources are read in bounded batches", "[sae]") {
 
 TEST_CASE("sae: non-finite inputs are reported with their row and column", "[sae]") {
   hilm::Random rng(hilm::test::seed(14));
-  RowMatrix<float> x = random_matrix(500, 6, rng).cast<float>();
+  RowMatrix<float> x = normal_matrix<RowMatrix<double>>(500, 6, rng).cast<float>();
   x(321, 4) = std::numeric_limits<float>::quiet_NaN();
   hilm::MatrixSource source(x);
   SparseAutoencoder<float> sae(SaeOptions{.latents = 8,
@@ -512,7 +509,7 @@ TEST_CASE("sae: non-finite inputs are reported with their row and column", "[sae
 
 TEST_CASE("sae: encode/decode/evaluate check shapes", "[sae]") {
   hilm::Random rng(hilm::test::seed(15));
-  const RowMatrix<float> x = random_matrix(200, 6, rng).cast<float>();
+  const RowMatrix<float> x = normal_matrix<RowMatrix<double>>(200, 6, rng).cast<float>();
   hilm::MatrixSource source(x);
   SparseAutoencoder<float> sae(SaeOptions{.latents = 8, .k = 2, .batch_size = 50, .steps = 3});
   CHECK_THROWS_AS(sae.encode(x), hilm::invalid_argument);  // not trained yet

@@ -12,20 +12,15 @@
 
 #include "sources/source_test_helpers.hpp"
 #include "support/catch.hpp"
+#include "support/generators.hpp"
+#include "support/messages.hpp"
 
 using hilm::Index;
 using hilm::RowMatrix;
 
 namespace {
 
-std::string any_error_message(auto&& call) {
-  try {
-    call();
-  } catch (const hilm::invalid_argument& e) {
-    return e.what();
-  }
-  return "no exception";
-}
+using hilm::test::message_of;
 
 // A run-time implementation: rows are (i, i, ..., i) for i = 0 .. n-1.
 class CountingRows final : public hilm::SourceInterface<double> {
@@ -47,7 +42,8 @@ class CountingRows final : public hilm::SourceInterface<double> {
 }  // namespace
 
 TEST_CASE("any_source: owning a matrix source forwards rows, size and seek", "[sources]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(15, 4, hilm::test::seed(31));
+  const RowMatrix<float> x =
+      hilm::test::normal_matrix<RowMatrix<float>>(15, 4, hilm::test::seed(31));
   hilm::AnySource<float> any{hilm::MatrixSource(x)};
   CHECK(any.dim() == 4);
   REQUIRE(any.has_size());
@@ -64,7 +60,8 @@ TEST_CASE("any_source: owning a matrix source forwards rows, size and seek", "[s
 }
 
 TEST_CASE("any_source: referencing a source drives the original", "[sources]") {
-  const RowMatrix<double> x = hilm::test::random_rows<double>(9, 2, hilm::test::seed(32));
+  const RowMatrix<double> x =
+      hilm::test::normal_matrix<RowMatrix<double>>(9, 2, hilm::test::seed(32));
   hilm::MatrixSource<double> source(x);
   hilm::AnySource<double> any(std::ref(source));
   RowMatrix<double> buffer(4, 2);
@@ -89,8 +86,8 @@ TEST_CASE("any_source: an unsized source reports its missing capabilities", "[so
   hilm::AnySource<float> any(std::move(generator));
   CHECK_FALSE(any.has_size());
   CHECK_FALSE(any.is_seekable());
-  CHECK_THAT(any_error_message([&] { (void)any.size(); }), Catch::Matchers::Contains("has_size()"));
-  CHECK_THAT(any_error_message([&] { any.seek(0); }), Catch::Matchers::Contains("is_seekable()"));
+  CHECK_THAT(message_of([&] { (void)any.size(); }), Catch::Matchers::Contains("has_size()"));
+  CHECK_THAT(message_of([&] { any.seek(0); }), Catch::Matchers::Contains("is_seekable()"));
 
   const auto report = hilm::testing::check_source_contract(any);
   INFO(report.message());
@@ -108,18 +105,18 @@ TEST_CASE("any_source: wraps a run-time implementation", "[sources]") {
   INFO(report.message());
   CHECK(report.ok);
 
-  CHECK_THAT(
-      any_error_message([] { hilm::AnySource<double> bad(std::unique_ptr<CountingRows>{}); }),
-      Catch::Matchers::Contains("`impl`"));
+  CHECK_THAT(message_of([] { hilm::AnySource<double> bad(std::unique_ptr<CountingRows>{}); }),
+             Catch::Matchers::Contains("`impl`"));
 }
 
 TEST_CASE("any_source: checks the batch buffer and refuses use after a move", "[sources]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(5, 3, hilm::test::seed(33));
+  const RowMatrix<float> x =
+      hilm::test::normal_matrix<RowMatrix<float>>(5, 3, hilm::test::seed(33));
   hilm::AnySource<float> any{hilm::MatrixSource(x)};
   RowMatrix<float> wrong(2, 4);
-  CHECK_THAT(any_error_message([&] { any.read(wrong); }), Catch::Matchers::Contains("`out`"));
+  CHECK_THAT(message_of([&] { any.read(wrong); }), Catch::Matchers::Contains("`out`"));
   hilm::AnySource<float> moved(std::move(any));
   CHECK(moved.dim() == 3);
-  CHECK_THAT(any_error_message([&] { (void)any.dim(); }),  // NOLINT(bugprone-use-after-move)
+  CHECK_THAT(message_of([&] { (void)any.dim(); }),  // NOLINT(bugprone-use-after-move)
              Catch::Matchers::Contains("moved from"));
 }

@@ -10,6 +10,7 @@
 
 #include "sources/source_test_helpers.hpp"
 #include "support/catch.hpp"
+#include "support/messages.hpp"
 
 using hilm::Index;
 using hilm::RowMatrix;
@@ -43,14 +44,7 @@ auto make_stream_source(NormalStream& state) {
       });
 }
 
-std::string message_of(auto&& call) {
-  try {
-    call();
-  } catch (const hilm::invalid_argument& e) {
-    return e.what();
-  }
-  return "no exception";
-}
+using hilm::test::message_of;
 
 }  // namespace
 

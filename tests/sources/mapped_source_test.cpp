@@ -9,6 +9,8 @@
 
 #include "sources/source_test_helpers.hpp"
 #include "support/catch.hpp"
+#include "support/generators.hpp"
+#include "support/messages.hpp"
 
 using hilm::Index;
 using hilm::RowMatrix;
@@ -16,7 +18,8 @@ using hilm::RowMatrix;
 TEMPLATE_TEST_CASE("mapped_source: streams a packed buffer without copying it", "[sources]", float,
                    double) {
   const Index n = 19, d = 4;
-  const RowMatrix<TestType> x = hilm::test::random_rows<TestType>(n, d, hilm::test::seed(11));
+  const RowMatrix<TestType> x =
+      hilm::test::normal_matrix<RowMatrix<TestType>>(n, d, hilm::test::seed(11));
   std::vector<TestType> buffer(x.data(), x.data() + x.size());
   hilm::MappedSource<TestType> source(buffer.data(), n, d);
   CHECK(source.dim() == d);
@@ -31,7 +34,8 @@ TEMPLATE_TEST_CASE("mapped_source: streams a packed buffer without copying it", 
 
 TEST_CASE("mapped_source: a row stride skips the padding between rows", "[sources]") {
   const Index n = 9, d = 3, stride = 5;
-  const RowMatrix<double> x = hilm::test::random_rows<double>(n, d, hilm::test::seed(12));
+  const RowMatrix<double> x =
+      hilm::test::normal_matrix<RowMatrix<double>>(n, d, hilm::test::seed(12));
   // Padding holds NaN: any padding element that leaked into a batch would show.
   std::vector<double> buffer(static_cast<std::size_t>(n * stride),
                              std::numeric_limits<double>::quiet_NaN());
@@ -52,7 +56,8 @@ TEST_CASE("mapped_source: a row stride skips the padding between rows", "[source
 }
 
 TEST_CASE("mapped_source: passes the shipped contract check", "[sources][concept]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(31, 8, hilm::test::seed(13));
+  const RowMatrix<float> x =
+      hilm::test::normal_matrix<RowMatrix<float>>(31, 8, hilm::test::seed(13));
   hilm::MappedSource<float> source(x.data(), x.rows(), x.cols());
   const auto report = hilm::testing::check_source_contract(source, 4, 3);
   INFO(report.message());
@@ -62,15 +67,8 @@ TEST_CASE("mapped_source: passes the shipped contract check", "[sources][concept
 
 TEST_CASE("mapped_source: bad arguments throw invalid_argument naming the parameter", "[sources]") {
   std::vector<float> buffer(12, 1.0F);
-  auto message_of = [](auto&& call) -> std::string {
-    try {
-      call();
-    } catch (const hilm::invalid_argument& e) {
-      return e.what();
-    }
-    return "no exception";
-  };
   using hilm::MappedSource;
+  using hilm::test::message_of;
   CHECK_THAT(message_of([&] { MappedSource<float>(buffer.data(), -1, 3); }),
              Catch::Matchers::Contains("`rows` = -1"));
   CHECK_THAT(message_of([&] { MappedSource<float>(buffer.data(), 4, -3); }),

@@ -9,6 +9,8 @@
 
 #include "sources/source_test_helpers.hpp"
 #include "support/catch.hpp"
+#include "support/generators.hpp"
+#include "support/messages.hpp"
 
 using hilm::Index;
 using hilm::RowMatrix;
@@ -16,7 +18,8 @@ using hilm::RowMatrix;
 TEMPLATE_TEST_CASE("matrix_source: streams every row once, in order, for any batch height",
                    "[sources]", float, double) {
   const Index n = 23, d = 5;
-  const RowMatrix<TestType> x = hilm::test::random_rows<TestType>(n, d, hilm::test::seed(1));
+  const RowMatrix<TestType> x =
+      hilm::test::normal_matrix<RowMatrix<TestType>>(n, d, hilm::test::seed(1));
   hilm::MatrixSource<TestType> source(x);
   REQUIRE(source.dim() == d);
   REQUIRE(source.size() == n);
@@ -37,7 +40,7 @@ TEMPLATE_TEST_CASE("matrix_source: streams every row once, in order, for any bat
 }
 
 TEST_CASE("matrix_source: the end of a pass is sticky until rewind", "[sources]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(5, 2, hilm::test::seed(2));
+  const RowMatrix<float> x = hilm::test::normal_matrix<RowMatrix<float>>(5, 2, hilm::test::seed(2));
   hilm::MatrixSource<float> source(x);
   RowMatrix<float> buffer(8, 2);
   REQUIRE(source.read(buffer) == 5);
@@ -49,7 +52,7 @@ TEST_CASE("matrix_source: the end of a pass is sticky until rewind", "[sources]"
 }
 
 TEST_CASE("matrix_source: is a view, not a copy", "[sources]") {
-  RowMatrix<double> x = hilm::test::random_rows<double>(6, 3, hilm::test::seed(3));
+  RowMatrix<double> x = hilm::test::normal_matrix<RowMatrix<double>>(6, 3, hilm::test::seed(3));
   hilm::MatrixSource source(x);  // class template argument deduction
   STATIC_REQUIRE(std::is_same_v<decltype(source), hilm::MatrixSource<double>>);
   CHECK(source.matrix().data() == x.data());
@@ -60,7 +63,8 @@ TEST_CASE("matrix_source: is a view, not a copy", "[sources]") {
 
 TEST_CASE("matrix_source: views blocks and maps, including rows with an outer stride",
           "[sources]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(10, 6, hilm::test::seed(4));
+  const RowMatrix<float> x =
+      hilm::test::normal_matrix<RowMatrix<float>>(10, 6, hilm::test::seed(4));
 
   SECTION("a block of rows") {
     hilm::MatrixSource source(x.middleRows(3, 4));
@@ -83,7 +87,8 @@ TEST_CASE("matrix_source: views blocks and maps, including rows with an outer st
 }
 
 TEST_CASE("matrix_source: seek moves the next read to the given row", "[sources]") {
-  const RowMatrix<double> x = hilm::test::random_rows<double>(12, 3, hilm::test::seed(5));
+  const RowMatrix<double> x =
+      hilm::test::normal_matrix<RowMatrix<double>>(12, 3, hilm::test::seed(5));
   hilm::MatrixSource source(x);
   RowMatrix<double> buffer(4, 3);
   source.seek(7);
@@ -99,18 +104,11 @@ TEST_CASE("matrix_source: seek moves the next read to the given row", "[sources]
 }
 
 TEST_CASE("matrix_source: bad arguments throw invalid_argument naming the parameter", "[sources]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(4, 3, hilm::test::seed(6));
+  const RowMatrix<float> x = hilm::test::normal_matrix<RowMatrix<float>>(4, 3, hilm::test::seed(6));
   hilm::MatrixSource source(x);
   RowMatrix<float> wrong_width(2, 4);
   RowMatrix<float> no_rows(0, 3);
-  auto message_of = [](auto&& call) -> std::string {
-    try {
-      call();
-    } catch (const hilm::invalid_argument& e) {
-      return e.what();
-    }
-    return "no exception";
-  };
+  using hilm::test::message_of;
   CHECK_THAT(message_of([&] { source.read(wrong_width); }),
              Catch::Matchers::Contains("`out`") && Catch::Matchers::Contains("4 columns"));
   CHECK_THAT(message_of([&] { source.read(no_rows); }), Catch::Matchers::Contains("`out`"));
@@ -122,7 +120,7 @@ TEST_CASE("matrix_source: bad arguments throw invalid_argument naming the parame
 }
 
 TEST_CASE("matrix_source: copies are independent cursors", "[sources]") {
-  const RowMatrix<float> x = hilm::test::random_rows<float>(6, 2, hilm::test::seed(7));
+  const RowMatrix<float> x = hilm::test::normal_matrix<RowMatrix<float>>(6, 2, hilm::test::seed(7));
   hilm::MatrixSource a(x);
   RowMatrix<float> buffer(4, 2);
   REQUIRE(a.read(buffer) == 4);
@@ -137,7 +135,8 @@ TEST_CASE("matrix_source: copies are independent cursors", "[sources]") {
 TEMPLATE_TEST_CASE("matrix_source: passes the shipped contract check", "[sources][concept]", float,
                    double) {
   for (const Index n : {Index{0}, Index{1}, Index{17}}) {
-    const RowMatrix<TestType> x = hilm::test::random_rows<TestType>(n, 4, hilm::test::seed(8));
+    const RowMatrix<TestType> x =
+        hilm::test::normal_matrix<RowMatrix<TestType>>(n, 4, hilm::test::seed(8));
     hilm::MatrixSource source(x);
     const auto report = hilm::testing::check_source_contract(source, 5, 3);
     INFO(report.message());

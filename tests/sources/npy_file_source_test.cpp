@@ -17,6 +17,7 @@
 #include <hilm/testing/source_conformance.hpp>
 
 #include "support/catch.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -30,9 +31,7 @@ static_assert(hilm::SeekableActivationSource<NpyFileSource<double>>);
 static_assert(!std::is_copy_constructible_v<NpyFileSource<float>>);
 static_assert(std::is_nothrow_move_constructible_v<NpyFileSource<float>>);
 
-std::string npy_fixture(const std::string& name) {
-  return std::string(HILM_TEST_DATA_DIR) + "/npy/" + name;
-}
+using hilm::test::npy_fixture;
 
 // Streams the whole pass with `batch`-row buffers and stacks the rows.
 template <class Scalar>

@@ -19,6 +19,7 @@
 #include <hilm/synth/graph.hpp>
 
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 
 namespace {
 using hilm::Index;
@@ -47,8 +48,7 @@ std::vector<Index> observed_nodes(const hilm::DiscreteModel& m) {
 
 // The T4 table: rank 3, non-negative rank 4 (DESIGN.md §1).
 Matrix<double> t4_table() {
-  Matrix<double> m(4, 4);
-  m << 1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 1;
+  const Matrix<double> m = hilm::test::t4_matrix();
   return m / m.sum();
 }
 

@@ -8,6 +8,8 @@
 #include <hilm/core/types.hpp>
 #include <hilm/sae/weights.hpp>
 
+#include "support/generators.hpp"
+
 namespace hilm::test {
 
 // A d × d orthonormal matrix: the product of two Householder reflections I − 2 v vᵀ / vᵀv.
@@ -53,8 +55,7 @@ inline RowMatrix<double> sparse_codes(Index n, Index m, Index active, Random& rn
 
 // m × d random unit rows (Gaussian directions, normalised).
 inline RowMatrix<double> random_unit_rows(Index m, Index d, Random& rng) {
-  RowMatrix<double> a(m, d);
-  for (Index i = 0; i < a.size(); ++i) a.data()[i] = rng.normal();
+  RowMatrix<double> a = normal_matrix<RowMatrix<double>>(m, d, rng);
   for (Index i = 0; i < m; ++i) a.row(i).normalize();
   return a;
 }

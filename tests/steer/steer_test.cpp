@@ -18,6 +18,7 @@
 
 #include "steer/steer_fixtures.hpp"
 #include "support/catch.hpp"
+#include "support/generators.hpp"
 
 using hilm::Edit;
 using hilm::EditMode;
@@ -44,18 +45,14 @@ SaeWeights<float> random_topk_sae(Index d, Index m, Index k, hilm::Random& rng) 
   return w;
 }
 
-RowMatrix<float> gaussian(Index n, Index d, hilm::Random& rng) {
-  RowMatrix<float> x(n, d);
-  for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
-  return x;
-}
+using hilm::test::normal_matrix;
 
 }  // namespace
 
 TEST_CASE("steer: no edit leaves the inputs bit-identical", "[steer]") {
   hilm::Random rng(hilm::test::seed(1));
   const auto w = random_topk_sae(12, 20, 3, rng);
-  const RowMatrix<float> x = gaussian(50, 12, rng);
+  const RowMatrix<float> x = normal_matrix<RowMatrix<float>>(50, 12, rng);
   CHECK(intervene(w, x, std::vector<Edit>{}).x == x);
   // Edits that change no code: scale by 1, add 0, and ablating a latent that never fires.
   const RowMatrix<float> z = hilm::sae_encode(w, x);
@@ -76,7 +73,7 @@ TEST_CASE("steer: no edit leaves the inputs bit-identical", "[steer]") {
 TEST_CASE("steer: error-preserving output equals decode(z') + (x - decode(z))", "[steer]") {
   hilm::Random rng(hilm::test::seed(2));
   const auto w = random_topk_sae(10, 16, 4, rng);
-  const RowMatrix<float> x = gaussian(40, 10, rng);
+  const RowMatrix<float> x = normal_matrix<RowMatrix<float>>(40, 10, rng);
   const std::vector<Edit> edits = {{.latent = 3, .mode = EditMode::Ablate},
                                    {.latent = 5, .mode = EditMode::Scale, .value = 3.0},
                                    {.latent = 9, .mode = EditMode::Clamp, .value = 0.8},
@@ -153,9 +150,10 @@ TEST_CASE("steer: each mode moves its latent as asked and nothing else (orthonor
 TEST_CASE("steer: bad arguments are rejected", "[steer]") {
   hilm::Random rng(hilm::test::seed(4));
   const auto w = random_topk_sae(6, 9, 2, rng);
-  const RowMatrix<float> x = gaussian(5, 6, rng);
+  const RowMatrix<float> x = normal_matrix<RowMatrix<float>>(5, 6, rng);
   CHECK_THROWS_AS(intervene(w, x, {{.latent = 9}}), hilm::invalid_argument);
-  CHECK_THROWS_AS(intervene(w, gaussian(5, 7, rng), {{.latent = 0}}), hilm::invalid_argument);
+  CHECK_THROWS_AS(intervene(w, normal_matrix<RowMatrix<float>>(5, 7, rng), {{.latent = 0}}),
+                  hilm::invalid_argument);
   CHECK_THROWS_AS(intervene(w, x, {{.latent = 1}}, {.hold = {1}}), hilm::invalid_argument);
   CHECK_THROWS_AS(intervene(w, x, {{.latent = 1}}, {.hold = {9}}), hilm::invalid_argument);
   CHECK_THROWS_AS(intervene(w, x, {{.latent = 1}}, {.batch_rows = 0}), hilm::invalid_argument);
