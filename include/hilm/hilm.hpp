@@ -83,7 +83,6 @@
 #include <hilm/stats/kci_options.hpp>
 #include <hilm/stats/nonnegative_rank.hpp>
 #include <hilm/stats/permutation.hpp>
-#include <hilm/stats/rank_test.hpp>
 #include <hilm/steer/concept_graph_links.hpp>
 #include <hilm/steer/edit.hpp>
 #include <hilm/steer/hierarchical.hpp>

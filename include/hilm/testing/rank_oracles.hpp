@@ -22,7 +22,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/hierarchy/detail/rank_oracles.hpp>
-#include <hilm/stats/rank_test.hpp>
+#include <hilm/stats/cca_rank.hpp>
 #include <hilm/synth/discrete.hpp>
 #include <hilm/testing/detail/canonical_correlations.hpp>
 

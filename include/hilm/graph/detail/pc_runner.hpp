@@ -16,7 +16,7 @@
 #include <vector>
 
 #include <hilm/concepts/ci_test.hpp>
-#include <hilm/core/parallel.hpp>
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/progress.hpp>
 #include <hilm/core/status.hpp>
 #include <hilm/core/types.hpp>

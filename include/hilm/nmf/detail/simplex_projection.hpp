@@ -12,7 +12,7 @@
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 
-#include <hilm/core/parallel.hpp>
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/nmf/detail/nmf_data.hpp>
 

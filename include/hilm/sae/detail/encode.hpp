@@ -12,7 +12,7 @@
 
 #include <Eigen/Core>
 
-#include <hilm/core/parallel.hpp>
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/types.hpp>
 #include <hilm/sae/detail/parallel.hpp>
 #include <hilm/sae/detail/topk.hpp>
