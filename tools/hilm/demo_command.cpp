@@ -357,7 +357,10 @@ nlohmann::json steer_b0(const GraphStage& g, const LevelFit& level1, const DemoD
   std::fprintf(stderr,
                "  steering: ablating B0 through %zu level-1 latents removes >= %.1f%% of their "
                "concepts' energy; other concepts move <= %.2f%%\n",
-               edited.size(), 100 * removed_min, 100 * others_max);
+               // Rounded toward the bound the sentence states: a lower bound down, an upper one up
+               // (99.96% removed is "at least 99.9%", never "at least 100.0%").
+               edited.size(), std::floor(1000 * removed_min) / 10,
+               std::ceil(10000 * others_max) / 100);
   const std::vector<Index> true_parents = d.data.parents[0][0];
   return {{"edit", "ablate level-2 concept B0 through its learned parents"},
           {"upper_latent", g.merged2.kept[static_cast<std::size_t>(upper)]},
