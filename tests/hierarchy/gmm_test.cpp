@@ -270,7 +270,6 @@ TEST_CASE("gmm: option messages use the one format and the fit adds no prefix",
   CHECK(GmmOptions{.init_restarts = 0}.validate() ==
         "GmmOptions::init_restarts must be >= 1, got 0");
   const RowMatrix<double> x = RowMatrix<double>::Random(20, 2);
-  CHECK(gmm_error_message([&] {
-          (void)hilm::fit_gaussian_mixture(x, GmmOptions{.components = 0});
-        }) == "GmmOptions::components must be >= 1, got 0");
+  CHECK(message_of([&] { (void)hilm::fit_gaussian_mixture(x, GmmOptions{.components = 0}); }) ==
+        "GmmOptions::components must be >= 1, got 0");
 }

@@ -180,6 +180,6 @@ TEST_CASE("kmeans: option messages use the one format and kmeans() adds no prefi
   CHECK(KMeansOptions{.clusters = 2, .seeding_trials = -1}.validate() ==
         "KMeansOptions::seeding_trials must be >= 0, got -1");
   const RowMatrix<double> x = RowMatrix<double>::Random(10, 2);
-  CHECK(kmeans_error_message([&] { (void)hilm::kmeans(x, KMeansOptions{}); }) ==
+  CHECK(message_of([&] { (void)hilm::kmeans(x, KMeansOptions{}); }) ==
         "KMeansOptions::clusters must be >= 1, got 0");
 }

@@ -182,7 +182,7 @@ TEST_CASE("lasso: arguments are checked and constant columns never enter", "[hie
 
 TEST_CASE("lasso: results say whether they are usable", "[hierarchy]") {
   hilm::Random rng(hilm::test::seed(15));
-  const Matrix<double> x = gaussian(40, 3, rng);
+  const Matrix<double> x = normal_matrix<Matrix<double>>(40, 3, rng);
   const Vector<double> y = x.col(0) - x.col(2);
   const auto path = lasso_path(x, y);
   CHECK(path.status == hilm::FitStatus::Converged);

@@ -18,7 +18,6 @@
 
 namespace hilm::detail {
 
-
 /// Adapts a static `ActivationSource` (held by value, or through a pointer for the referencing
 /// form) to `SourceInterface`, forwarding the optional members it has.
 template <class Source, bool Owning>

@@ -19,7 +19,6 @@
 
 namespace hilm::detail {
 
-
 /// 64-bit finaliser of splitmix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number
 /// generators"), used to mix element bits into a row fingerprint.
 constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
@@ -89,8 +88,7 @@ class ContractChecker {
   static constexpr Scalar kSentinel = static_cast<Scalar>(-1234.5);
 
   void fail(const std::string& what) {
-    if (std::find(found_.failures.begin(), found_.failures.end(), what) ==
-            found_.failures.end() &&
+    if (std::find(found_.failures.begin(), found_.failures.end(), what) == found_.failures.end() &&
         found_.failures.size() < 32) {
       found_.failures.push_back(what);
     }
