@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -283,8 +284,14 @@ TEST_CASE("nonnegative rank: the LR test is calibrated under the null and has po
 TEST_CASE("nonnegative rank: invalid EM settings and tables throw, naming the field",
           "[stats][latent]") {
   const Matrix<double> ones = Matrix<double>::Ones(3, 3);
-  // (Was: estimate_nonnegative_rank(ones, alpha = 1.5) throws. The estimate is now
-  // `estimated_rank(alpha)` of the kept test's result; invalid arguments of the test throw.)
+  // The estimate is `estimated_rank(alpha)` of the kept test's result; alpha outside (0, 1)
+  // throws there (before the merge of the two tests: estimate_nonnegative_rank(ones, 1.5)).
+  const hilm::RankTestResult fitted = hilm::nonnegative_rank_table_test(ones, {.restarts = 1});
+  CHECK_THROWS_AS(fitted.estimated_rank(1.5), hilm::invalid_argument);
+  CHECK_THROWS_AS(fitted.estimated_rank(0.0), hilm::invalid_argument);
+  CHECK_THROWS_AS(fitted.estimated_rank(std::numeric_limits<double>::quiet_NaN()),
+                  hilm::invalid_argument);
+  CHECK_NOTHROW(fitted.estimated_rank(0.05));
   CHECK_THROWS_AS(hilm::nonnegative_rank_table_test(ones, {.restarts = 0}), hilm::invalid_argument);
   CHECK_THROWS_AS(hilm::nonnegative_rank_table_test(Matrix<double>::Ones(1, 3)),
                   hilm::invalid_argument);

@@ -32,6 +32,7 @@
 #include <Eigen/Core>
 #include <Eigen/SVD>
 
+#include <hilm/core/detail/validate.hpp>
 #include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
@@ -57,7 +58,12 @@ struct RankTestResult {
   /// Offset added to the covariance rank (1 for probability tables, 0 otherwise).
   Index rank_offset = 0;
   /// Smallest r with p-value > α (the covariance rank), plus `rank_offset`.
+  /// @throws hilm::invalid_argument unless 0 < α < 1.
   [[nodiscard]] Index estimated_rank(double alpha) const {
+    if (!(alpha > 0 && alpha < 1)) [[unlikely]] {
+      detail::raise<invalid_argument>(
+          detail::invalid_field("RankTestResult::estimated_rank", "alpha", "lie in (0, 1)", alpha));
+    }
     for (const auto& h : hypotheses)
       if (h.p_value > alpha) return h.rank + rank_offset;
     return static_cast<Index>(hypotheses.size()) + rank_offset;
