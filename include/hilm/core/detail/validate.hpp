@@ -38,28 +38,25 @@ template <class T>
   }
 }
 
-/// The message `<type>::<field> must <requirement>, got <value>`. `requirement` starts with a verb
+/// The message `<type>::<field> must <requirement>, got <got>`, for a field whose value the caller
+/// describes (a list, an enum, a relation between two fields). `requirement` starts with a verb
 /// phrase that follows "must" ("be >= 1", "lie in (0, 1)", "be finite and > 0").
-template <class T>
-[[nodiscard]] std::string invalid_field(std::string_view type, std::string_view field,
-                                        std::string_view requirement, const T& value) {
-  std::string message;
-  message.reserve(type.size() + field.size() + requirement.size() + 32);
-  message.append(type).append("::").append(field).append(" must ").append(requirement);
-  message.append(", got ").append(describe_value(value));
-  return message;
-}
-
-/// The same message, for a field whose value is described by the caller (a list, an enum, a
-/// relation between two fields): `<type>::<field> must <requirement>, got <got>`.
 [[nodiscard]] inline std::string invalid_field_described(std::string_view type,
                                                          std::string_view field,
                                                          std::string_view requirement,
                                                          std::string_view got) {
   std::string message;
+  message.reserve(type.size() + field.size() + requirement.size() + got.size() + 16);
   message.append(type).append("::").append(field).append(" must ").append(requirement);
   message.append(", got ").append(got);
   return message;
+}
+
+/// The same message with `value` described by `describe_value`.
+template <class T>
+[[nodiscard]] std::string invalid_field(std::string_view type, std::string_view field,
+                                        std::string_view requirement, const T& value) {
+  return invalid_field_described(type, field, requirement, describe_value(value));
 }
 
 }  // namespace hilm::detail
