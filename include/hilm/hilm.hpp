@@ -13,6 +13,7 @@
 
 #include <hilm/concepts/activation_source.hpp>
 #include <hilm/concepts/ci_test.hpp>
+#include <hilm/concepts/intervention_model.hpp>
 #include <hilm/core/assert.hpp>
 #include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
