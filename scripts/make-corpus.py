@@ -22,6 +22,10 @@ import sys
 GFDL = "GNU Free Documentation License"
 SENTENCE_END = re.compile(r"(?<=[.?!])([’”)]?)\s{2,}")
 BAD_CHARS = set("{}<>|\\$=_#@^~`[]*%&;")
+# Licence documents that allow only verbatim copies: a sentence quoted from one of them (the
+# manuals' appendices reproduce the FDL, GPL and LGPL) is left out. The permission notices of the
+# manuals themselves are part of the GFDL-licensed text and stay.
+LICENCE_DOCS = ["GFDL-1.2", "GFDL-1.3", "GPL-2", "GPL-3", "LGPL-2", "LGPL-2.1", "LGPL-3"]
 
 
 def manual_files(info_dir):
@@ -88,12 +92,34 @@ def is_prose(s):
     return lower >= 0.5 * len(words)
 
 
+def licence_text(licence_dir):
+    """All licence documents of LICENCE_DOCS found in licence_dir, whitespace-normalised."""
+    texts = []
+    for name in LICENCE_DOCS:
+        path = os.path.join(licence_dir, name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                texts.append(re.sub(r"\s+", " ", f.read()))
+    return "\n".join(texts)
+
+
+def quotes_licence(s, licences):
+    """True if s (or its first 60 characters, the quotes may re-wrap) occurs in a licence."""
+    norm = re.sub(r"[‘’“”]", lambda m: "'" if m.group(0) in "‘’" else '"', s)
+    return norm in licences or norm[:60] in licences or s[:60] in licences
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--info-dir", default="/usr/share/info")
     ap.add_argument("--out", default="data/corpus")
     ap.add_argument("--max-bytes", type=int, default=900_000)
+    ap.add_argument("--licence-dir", default="/usr/share/common-licenses")
     args = ap.parse_args()
+    licences = licence_text(args.licence_dir)
+    if not licences:
+        sys.exit(f"make-corpus: no licence documents in {args.licence_dir}")
+    dropped = 0
 
     seen = set()
     by_manual = []
@@ -111,10 +137,14 @@ def main():
                 for s in sentences(para):
                     if is_prose(s) and s not in seen:
                         seen.add(s)
+                        if quotes_licence(s, licences):
+                            dropped += 1
+                            continue
                         kept.append(s)
         by_manual.append((manual, kept))
         print(f"used {manual}: {len(kept)} sentences; {copyright_line}", file=sys.stderr)
 
+    print(f"left out {dropped} sentences quoted from licence documents", file=sys.stderr)
     everything = [s for _, kept in by_manual for s in kept]
     total = sum(len(s.encode("utf-8")) + 1 for s in everything)
     # Over the size cap: keep every k-th sentence of each manual (deterministic thinning).
