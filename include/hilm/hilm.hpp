@@ -102,6 +102,7 @@
 
 #if __has_include(<nlohmann/json.hpp>)
 #include <hilm/io/safetensors.hpp>
+#include <hilm/models/sentencepiece.hpp>
 #include <hilm/sae/saelens.hpp>
 #endif
 
