@@ -102,6 +102,7 @@
 
 #if __has_include(<nlohmann/json.hpp>)
 #include <hilm/io/safetensors.hpp>
+#include <hilm/models/sentencepiece.hpp>
 #include <hilm/models/tfjs_graph.hpp>
 #include <hilm/models/tfjs_graph_types.hpp>
 #include <hilm/models/use_lite.hpp>
