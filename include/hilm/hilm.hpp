@@ -45,6 +45,7 @@
 #include <hilm/io/atomic_file.hpp>
 #include <hilm/io/delimited.hpp>
 #include <hilm/io/dtype.hpp>
+#include <hilm/io/jpeg.hpp>
 #include <hilm/io/npy.hpp>
 #include <hilm/io/npy_header.hpp>
 #include <hilm/io/png.hpp>
