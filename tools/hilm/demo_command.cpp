@@ -467,7 +467,9 @@ void setup(CLI::App& root) {
       ->check(CLI::IsMember({"synthetic", "esrgan"}))
       ->capture_default_str();
   cmd->add_option("--model", esrgan->model, "esrgan: the fetched esrgan package directory");
-  cmd->add_option("--image", esrgan->images, "esrgan: PNG images (default: the package fixture)");
+  cmd->add_option(
+      "--image", esrgan->images,
+      "esrgan: PNG/JPEG images (default: Debian's sklearn photos + the package fixture)");
   cmd->callback([args, demo_case, esrgan] {
     if (*demo_case == "esrgan") {
       if (esrgan->model.empty()) throw usage_error("demo --case esrgan needs --model DIR");

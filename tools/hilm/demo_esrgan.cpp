@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include <hilm/io/jpeg.hpp>
 #include <hilm/io/png.hpp>
 #include <hilm/models/esrgan.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
@@ -31,6 +32,8 @@
 
 namespace hilm::cli {
 namespace {
+
+constexpr const char* kDebianPhotos = "/usr/lib/python3/dist-packages/sklearn/datasets/images/";
 
 RgbImage centre_crop(const RgbImage& image, Index crop) {
   const Index h = std::min(image.height, crop);
@@ -132,6 +135,18 @@ PngImage latent_map(const RowMatrix<float>& z, Index latent, const RgbImage& fir
   return map;
 }
 
+// The photos Debian ships (python3-sklearn: china.jpg, flower.jpg, 640×427), when installed,
+// then the package's own fixture.
+std::vector<std::string> default_images(const std::string& model_dir) {
+  std::vector<std::string> paths;
+  for (const char* name : {"china.jpg", "flower.jpg"}) {
+    const std::string path = std::string(kDebianPhotos) + name;
+    if (std::filesystem::exists(path)) paths.push_back(path);
+  }
+  paths.push_back(model_dir + "/assets/fixture.png");
+  return paths;
+}
+
 }  // namespace
 
 void run_demo_esrgan(const EsrganDemoArgs& a) {
@@ -144,9 +159,11 @@ void run_demo_esrgan(const EsrganDemoArgs& a) {
     throw usage_error("demo esrgan: --layer must be a layer at input resolution (before UPsample)");
   }
   std::vector<std::string> paths = a.images;
-  if (paths.empty()) paths.push_back(a.model + "/assets/fixture.png");
+  if (paths.empty()) paths = default_images(a.model);
   Esrgan::Batch batch;
-  for (const auto& path : paths) batch.push_back(centre_crop(to_rgb_image(read_png(path)), a.crop));
+  for (const auto& path : paths) {
+    batch.push_back(centre_crop(to_rgb_image(read_image(path)), a.crop));
+  }
   std::fprintf(stderr, "hilm demo esrgan: %zu image(s), layer %s\n", batch.size(), a.layer.c_str());
 
   const auto plain = model.forward(batch, {.record = {a.layer}, .edit_layer = "", .edit = {}});

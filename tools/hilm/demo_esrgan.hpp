@@ -16,16 +16,17 @@ struct EsrganDemoArgs {
   /// models/x4/model.json and assets/fixture.png.
   std::string model;
   std::string out = "hilm-demo-esrgan";
-  /// PNG images to read features from; empty: the package's assets/fixture.png.
+  /// PNG or JPEG images to read features from; empty: Debian's photos china.jpg and flower.jpg
+  /// (python3-sklearn) when installed, then the package's assets/fixture.png.
   std::vector<std::string> images;
   std::uint64_t seed = 0;
   /// Layer whose pixel features the SAE learns (FDF: the global-skip output, 64-d per pixel).
   std::string layer = "FDF";
   Index latents = 128;
   Index k = 8;
-  Index epochs = 20;
+  Index epochs = 10;
   /// Images larger than crop × crop are centre-cropped to it (bounds time and memory).
-  Index crop = 192;
+  Index crop = 160;
 };
 
 /// Runs the demo: writes report.json and the PNGs into `args.out`, prints the JSON summary.
