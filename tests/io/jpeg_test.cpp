@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -81,4 +82,24 @@ TEST_CASE("unsupported and malformed JPEG files are io_errors naming the file", 
     }
   }
   CHECK_THROWS_AS(hilm::decode_jpeg(bad_table, "cut.jpg"), hilm::io_error);
+}
+
+TEST_CASE("decode_jpeg survives random corruption: a result or an io_error, never worse",
+          "[io][jpeg]") {
+  const auto good = jpeg_bytes(jpeg_fixture("colour_420.jpg"));
+  std::mt19937_64 rng(2026);
+  int failures = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    auto bytes = good;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips; ++f) {
+      bytes[2 + rng() % (bytes.size() - 4)] = static_cast<std::uint8_t>(rng() & 0xFF);
+    }
+    try {
+      (void)hilm::decode_jpeg(bytes, "fuzz.jpg");
+    } catch (const hilm::io_error&) {
+      ++failures;
+    }
+  }
+  CHECK(failures > 0);
 }

@@ -65,6 +65,7 @@ class JpegDecoder {
       const std::size_t length = segment_length();
       const auto seg = in_.subspan(pos_ + 2, length - 2);
       if (marker == 0xC0 || marker == 0xC1) {
+        if (frame) fail("two JPEG frame headers");
         parse_frame(seg);
         frame = true;
       } else if (marker >= 0xC2 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
@@ -116,7 +117,10 @@ class JpegDecoder {
     height_ = (static_cast<std::size_t>(s[1]) << 8) | s[2];
     width_ = (static_cast<std::size_t>(s[3]) << 8) | s[4];
     const std::size_t n = s[5];
-    if (width_ == 0 || height_ == 0) fail("bad JPEG frame: zero size");
+    if (width_ == 0 || height_ == 0 || width_ * height_ > (std::size_t{1} << 28)) {
+      fail("bad JPEG frame: unsupported size " + std::to_string(width_) + "x" +
+           std::to_string(height_));
+    }
     if ((n != 1 && n != 3) || s.size() != 6 + 3 * n) fail("only gray or YCbCr JPEG is supported");
     for (std::size_t i = 0; i < n; ++i) {
       JpegComponent c;
