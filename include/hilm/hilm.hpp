@@ -4,9 +4,9 @@
 /// compiles much faster; hilm itself and its tests never include this file.
 ///
 /// The optional integrations that need nlohmann-json (`hilm/io/safetensors.hpp`,
-/// `hilm/models/esrgan.hpp`, `hilm/sae/saelens.hpp`) are included only when `<nlohmann/json.hpp>` is on the include path
-/// (Debian `nlohmann-json3-dev`, CMake `nlohmann_json::nlohmann_json`); everything else needs only
-/// Eigen 3.4. The ctest entry "headers: hilm/hilm.hpp includes every public header" keeps this list
+/// `hilm/models/esrgan.hpp`, `hilm/sae/saelens.hpp`) are included only when `<nlohmann/json.hpp>`
+/// is on the include path (Debian `nlohmann-json3-dev`, CMake `nlohmann_json::nlohmann_json`);
+/// everything else needs only Eigen 3.4. The ctest entry "headers: hilm/hilm.hpp includes every public header" keeps this list
 /// complete.
 #ifndef HILM_HILM_HPP
 #define HILM_HILM_HPP
