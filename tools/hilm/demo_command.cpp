@@ -34,6 +34,7 @@
 #include <hilm/synth/selection_hierarchy.hpp>
 
 #include "cli_common.hpp"
+#include "demo_esrgan.hpp"
 #include "render_svg.hpp"
 #include "svg_plot.hpp"
 
@@ -458,7 +459,27 @@ void setup(CLI::App& root) {
   cmd->add_option("--epochs", args->epochs, "SAE training epochs")
       ->check(CLI::Range(Index{1}, Index{1000}))
       ->capture_default_str();
-  cmd->callback([args] { run(*args); });
+  // Temporary --case hook of the ESRGAN branch (issue 15); the demo's owner adds the real
+  // dispatch.
+  auto demo_case = std::make_shared<std::string>("synthetic");
+  auto esrgan = std::make_shared<EsrganDemoArgs>();
+  cmd->add_option("--case", *demo_case, "synthetic or esrgan")
+      ->check(CLI::IsMember({"synthetic", "esrgan"}))
+      ->capture_default_str();
+  cmd->add_option("--model", esrgan->model, "esrgan: the fetched esrgan package directory");
+  cmd->add_option(
+      "--image", esrgan->images,
+      "esrgan: PNG/JPEG images (default: Debian's sklearn photos + the package fixture)");
+  cmd->callback([args, demo_case, esrgan] {
+    if (*demo_case == "esrgan") {
+      if (esrgan->model.empty()) throw usage_error("demo --case esrgan needs --model DIR");
+      esrgan->out = args->out == "hilm-demo" ? "hilm-demo-esrgan" : args->out;
+      esrgan->seed = args->seed;
+      run_demo_esrgan(*esrgan);
+    } else {
+      run(*args);
+    }
+  });
 }
 
 [[maybe_unused]] const bool registered = register_command("demo", &setup);
