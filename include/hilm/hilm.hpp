@@ -42,6 +42,8 @@
 #include <hilm/hierarchy/kmeans.hpp>
 #include <hilm/hierarchy/lasso.hpp>
 #include <hilm/hierarchy/rank_search.hpp>
+#include <hilm/hierarchy/sparse_concept_graph.hpp>
+#include <hilm/hierarchy/sparse_concept_graph_types.hpp>
 #include <hilm/io/atomic_file.hpp>
 #include <hilm/io/delimited.hpp>
 #include <hilm/io/dtype.hpp>
