@@ -3,8 +3,8 @@
 /// line (`#include <hilm/hilm.hpp>`). Real code should include the specific headers it uses, which
 /// compiles much faster; hilm itself and its tests never include this file.
 ///
-/// The two optional integrations that need nlohmann-json (`hilm/io/safetensors.hpp` and
-/// `hilm/sae/saelens.hpp`) are included only when `<nlohmann/json.hpp>` is on the include path
+/// The optional integrations that need nlohmann-json (`hilm/io/safetensors.hpp`,
+/// `hilm/io/sparse_codes.hpp` and `hilm/sae/saelens.hpp`) are included only when `<nlohmann/json.hpp>` is on the include path
 /// (Debian `nlohmann-json3-dev`, CMake `nlohmann_json::nlohmann_json`); everything else needs only
 /// Eigen 3.4. The ctest entry "headers: hilm/hilm.hpp includes every public header" keeps this list
 /// complete.
@@ -104,6 +104,7 @@
 
 #if __has_include(<nlohmann/json.hpp>)
 #include <hilm/io/safetensors.hpp>
+#include <hilm/io/sparse_codes.hpp>
 #include <hilm/sae/saelens.hpp>
 #endif
 
