@@ -33,26 +33,31 @@ hilm::test::PlantedSparseOptions small_model(std::uint64_t seed) {
 }  // namespace
 
 TEST_CASE("sparse_concept_graph recovers planted parent sets (F1 >= 0.9)", "[hierarchy]") {
-  const auto data = hilm::test::planted_sparse_codes(small_model(hilm::test::seed(1501)));
-  const auto r = hilm::sparse_concept_graph(data.lower, data.upper);
-  CHECK(r.status == hilm::FitStatus::Converged);
-  const auto s = hilm::test::score_edges(r.edges, data.parents);
-  INFO("tp " << s.tp << " fp " << s.fp << " fn " << s.fn << " tested " << r.pairs_tested
-             << " screened " << r.pairs_screened);
-  CHECK(s.f1() >= 0.9);
-  // Candidates are bounded and contain the parents; edges agree with the per-upper sets.
-  std::size_t edges = 0;
-  for (const auto& u : r.uppers) {
-    CHECK(static_cast<Index>(u.candidates.size()) <= 12);
-    for (std::size_t t = 0; t < u.parents.size(); ++t) {
-      CHECK(std::find(u.candidates.begin(), u.candidates.end(), u.parents[t]) !=
-            u.candidates.end());
-      CHECK(u.effects[t] > 0);
-      CHECK(u.p_values[t] <= 0.01);
+  // Uniform firing rates, and log-normal ones (sigma 1) as real SAE latents have.
+  for (const double spread : {0.0, 1.0}) {
+    auto o = small_model(hilm::test::seed(1501));
+    o.frequency_spread = spread;
+    const auto data = hilm::test::planted_sparse_codes(o);
+    const auto r = hilm::sparse_concept_graph(data.lower, data.upper);
+    CHECK(r.status == hilm::FitStatus::Converged);
+    const auto s = hilm::test::score_edges(r.edges, data.parents);
+    INFO("spread " << spread << ": tp " << s.tp << " fp " << s.fp << " fn " << s.fn << " tested "
+                   << r.pairs_tested << " screened " << r.pairs_screened);
+    CHECK(s.f1() >= 0.9);
+    // Candidates are bounded and contain the parents; edges agree with the per-upper sets.
+    std::size_t edges = 0;
+    for (const auto& u : r.uppers) {
+      CHECK(static_cast<Index>(u.candidates.size()) <= 12);
+      for (std::size_t t = 0; t < u.parents.size(); ++t) {
+        CHECK(std::find(u.candidates.begin(), u.candidates.end(), u.parents[t]) !=
+              u.candidates.end());
+        CHECK(u.effects[t] > 0);
+        CHECK(u.p_values[t] <= 0.01);
+      }
+      edges += u.parents.size();
     }
-    edges += u.parents.size();
+    CHECK(edges == r.edges.size());
   }
-  CHECK(edges == r.edges.size());
 }
 
 TEST_CASE("sparse_concept_graph negative control: independent uppers give almost no edges",

@@ -31,6 +31,8 @@ struct PlantedSparseOptions {
   double dropout = 0.05;        // a planted upper misses a triggered row
   double spontaneous = 0.0005;  // a planted upper fires without its parents
   bool independent = false;
+  double frequency_spread = 0;  // > 0: lower latents fire at log-normal rates (sigma), as real
+                                // SAE latents do (a few dense ones, a long tail of rare ones)
   std::uint64_t seed = 1;
 };
 
@@ -67,6 +69,12 @@ inline PlantedSparseCodes planted_sparse_codes(const PlantedSparseOptions& o) {
   const double rate = o.independent
                           ? 2.5 * static_cast<double>(o.k_lower) / static_cast<double>(o.lower)
                           : o.noise_rate;
+  std::vector<double> cumulative;  // of the lower latents' firing weights
+  double total = 0;
+  for (Index j = 0; j < o.lower; ++j) {
+    total += o.frequency_spread > 0 ? std::exp(o.frequency_spread * rng.normal()) : 1.0;
+    cumulative.push_back(total);
+  }
   std::vector<Eigen::Triplet<float, Index>> lt, ut;
   std::vector<Index> active;
   std::vector<double> value(static_cast<std::size_t>(o.lower), 0.0);
@@ -83,7 +91,9 @@ inline PlantedSparseCodes planted_sparse_codes(const PlantedSparseOptions& o) {
   for (Index i = 0; i < o.rows; ++i) {
     active.clear();
     while (static_cast<Index>(active.size()) < o.k_lower) {
-      const auto j = static_cast<Index>(rng.uniform_index(static_cast<std::uint64_t>(o.lower)));
+      const auto j = static_cast<Index>(
+          std::upper_bound(cumulative.begin(), cumulative.end() - 1, rng.uniform() * total) -
+          cumulative.begin());
       if (std::find(active.begin(), active.end(), j) == active.end()) active.push_back(j);
     }
     std::sort(active.begin(), active.end());

@@ -40,8 +40,11 @@
 #include <hilm/core/progress.hpp>
 #include <hilm/core/sparse_types.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/graph/detail/json.hpp>
+#include <hilm/graph/graph.hpp>
 #include <hilm/hierarchy/detail/sparse_concept_stages.hpp>
 #include <hilm/hierarchy/sparse_concept_graph_types.hpp>
+#include <hilm/io/atomic_file.hpp>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -151,6 +154,10 @@ namespace hilm {
     }
     guard.rethrow();
   }
+  if (!stop.load() &&
+      !detail::report(options.progress, Progress{"screen", num_upper, num_upper, 0.0})) {
+    stop.store(true);
+  }
 
   // BH over all L·U pairs.
   std::vector<double> all_p;
@@ -196,6 +203,9 @@ namespace hilm {
     }
     guard.rethrow();
   }
+  if (!stop.load()) {
+    (void)detail::report(options.progress, Progress{"parents", num_upper, num_upper, 0.0});
+  }
 
   for (Index u = 0; u < num_upper; ++u) {
     const auto su = static_cast<std::size_t>(u);
@@ -209,6 +219,32 @@ namespace hilm {
   }
   result.status = stop.load() ? FitStatus::Cancelled : FitStatus::Converged;
   return result;
+}
+
+/// The graph of `found` as `graph.json` text (the layout of `graph/json.hpp`): nodes lower_0 …
+/// (ids 0 … L−1, level 0) then upper_0 … (ids L … L+U−1, level 1), all observed with unknown
+/// cardinality, and an edge lower → upper per parent, by upper then lower concept. Built from the
+/// edge list: no dense `Graph` (whose endpoint matrix is (L+U)²) is formed.
+[[nodiscard]] inline std::string to_json(const SparseConceptGraphResult& found) {
+  std::vector<Node> nodes(static_cast<std::size_t>(found.lower + found.upper));
+  for (Index j = 0; j < found.lower + found.upper; ++j) {
+    Node& node = nodes[static_cast<std::size_t>(j)];
+    node.name =
+        j < found.lower ? "lower_" + std::to_string(j) : "upper_" + std::to_string(j - found.lower);
+    node.level = j < found.lower ? 0 : 1;
+  }
+  std::vector<Edge> edges;
+  edges.reserve(found.edges.size());
+  for (const ConceptEdge& e : found.edges) {
+    edges.push_back({e.lower, found.lower + e.upper, Mark::Directed});
+  }
+  return detail::graph_json_text(nodes, edges);
+}
+
+/// Writes `to_json(found)` plus a newline to `path` atomically.
+/// @throws hilm::io_error when the file cannot be written.
+inline void write_json(const SparseConceptGraphResult& found, const std::string& path) {
+  write_file_atomically(path, [&](std::ostream& os) { os << to_json(found) << '\n'; });
 }
 
 }  // namespace hilm

@@ -80,6 +80,12 @@ inline SparseRowMatrix<float> compressed_to_sparse(const RowMatrix<float>& data,
   auto fail = [&](const std::string& what) { hilm::detail::raise<io_error>(path, what); };
   if (shape.size() != 2 || shape(0) < 0 || shape(1) < 0) fail("shape.npy must hold two sizes");
   const std::int64_t rows = shape(0), cols = shape(1);
+  if (rows > 0x7FFFFFFF || cols > 0x7FFFFFFF) fail("shape.npy: a dimension exceeds 2^31 - 1");
+  // A CSC file does not bound its row count by its own size (the CSR row index we build does):
+  // refuse absurd counts rather than allocate for them.
+  if (!csr && rows > (std::int64_t{1} << 24)) {
+    fail("a CSC matrix with more than 2^24 rows; save it as CSR");
+  }
   const std::int64_t major = csr ? rows : cols, minor = csr ? cols : rows;
   if (indptr.size() != major + 1) {
     fail("indptr.npy has " + std::to_string(indptr.size()) + " entries, expected " +
