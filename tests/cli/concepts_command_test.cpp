@@ -202,3 +202,20 @@ TEST_CASE("cli: sae encode --out z.safetensors writes sparse codes equal to the 
   CHECK(sparse.nonZeros() > 0);
   CHECK(hilm::RowMatrix<float>(sparse) == dense);  // same batches, so the same arithmetic
 }
+
+TEST_CASE("cli: concepts --method auto takes the sparse search beyond 2048 x 2048 pairs", "[cli]") {
+  hilm::test::TempDir dir;
+  const auto lower = dir.file("z1.npy"), upper = dir.file("z2.npy"), out = dir.file("g.json");
+  for (const Index width : {2048, 2049}) {
+    hilm::RowMatrix<float> z = hilm::RowMatrix<float>::Zero(30, width);
+    for (Index i = 0; i < 30; ++i) z(i, (i * 37) % width) = 1.0F + static_cast<float>(i);
+    hilm::write_npy(lower, z);
+    hilm::write_npy(upper, z.leftCols(2048).eval());
+    const auto run = run_hilm({"concepts", "--lower", lower, "--upper", upper, "--out", out,
+                               "--max-candidates", "3", "--max-parents", "1"});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    // 2048 · 2048 pairs is the largest dense problem; one more lower column is sparse.
+    CHECK(nlohmann::json::parse(run.out)["method"] == (width == 2048 ? "dense" : "sparse"));
+  }
+}
