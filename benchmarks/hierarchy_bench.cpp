@@ -1,11 +1,17 @@
 // Rank-based latent-hierarchy search (hierarchy/rank_search.hpp): 30 observed variables under a
 // three-level linear latent tree (2 → 5 → 10 latents, 3 observed each), n = 5000, and the T7
-// discrete tree (12 ternary leaves, n = 50k). Data are drawn outside the timed loop.
+// discrete tree (12 ternary leaves, n = 50k); the sparse concept graph at SAE sizes (issue 15:
+// 8,192 and 16,384 latents per layer, 20,000 rows, 32 active lower latents per row; a quarter of
+// the upper latents threshold functions of 2–3 lower ones, the rest sparse noise; lower latents
+// fire at log-normal rates, sigma 1). Data are drawn outside the timed loop.
 #include <hilm/hierarchy/rank_search.hpp>
+#include <hilm/hierarchy/sparse_concept_graph.hpp>
 #include <hilm/synth/discrete.hpp>
 #include <hilm/synth/linear_sem.hpp>
 
 #include <benchmark/benchmark.h>
+
+#include "../tests/hierarchy/sparse_planted.hpp"
 
 namespace {
 
@@ -42,5 +48,29 @@ void BM_Hierarchy_RankSearchDiscrete(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Hierarchy_RankSearchDiscrete)->Arg(50000)->ArgName("n")->Unit(benchmark::kMillisecond);
+
+void BM_Hierarchy_SparseConceptGraph(benchmark::State& state) {
+  hilm::test::PlantedSparseOptions o;
+  o.rows = 20000;
+  o.lower = state.range(0);
+  o.upper = state.range(0);
+  o.k_lower = 32;
+  o.noise_rate = 16.0 / static_cast<double>(state.range(0));  // ~12 noise uppers active per row
+  o.frequency_spread = 1.0;  // log-normal firing rates of the lower latents
+  o.seed = 9;
+  const auto d = hilm::test::planted_sparse_codes(o);
+  double f1 = 0;
+  for (auto _ : state) {
+    const auto r = hilm::sparse_concept_graph(d.lower, d.upper);
+    f1 = hilm::test::score_edges(r.edges, d.parents).f1();
+    benchmark::DoNotOptimize(r.edges.data());
+  }
+  state.counters["f1"] = f1;
+}
+BENCHMARK(BM_Hierarchy_SparseConceptGraph)
+    ->Arg(8192)
+    ->Arg(16384)
+    ->ArgName("latents")
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

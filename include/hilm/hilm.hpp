@@ -4,10 +4,10 @@
 /// compiles much faster; hilm itself and its tests never include this file.
 ///
 /// The optional integrations that need nlohmann-json (`hilm/io/safetensors.hpp`,
-/// `hilm/sae/saelens.hpp` and the real models under `hilm/models/`) are included only when
-/// `<nlohmann/json.hpp>` is on the include path (Debian `nlohmann-json3-dev`, CMake
-/// `nlohmann_json::nlohmann_json`); everything else needs only Eigen 3.4. The ctest entry "headers:
-/// hilm/hilm.hpp includes every public header" keeps this list complete.
+/// `hilm/io/sparse_codes.hpp`, `hilm/sae/saelens.hpp` and the real models under `hilm/models/`) are
+/// included only when `<nlohmann/json.hpp>` is on the include path (Debian `nlohmann-json3-dev`,
+/// CMake `nlohmann_json::nlohmann_json`); everything else needs only Eigen 3.4. The ctest entry
+/// "headers: hilm/hilm.hpp includes every public header" keeps this list complete.
 #ifndef HILM_HILM_HPP
 #define HILM_HILM_HPP
 
@@ -42,6 +42,8 @@
 #include <hilm/hierarchy/kmeans.hpp>
 #include <hilm/hierarchy/lasso.hpp>
 #include <hilm/hierarchy/rank_search.hpp>
+#include <hilm/hierarchy/sparse_concept_graph.hpp>
+#include <hilm/hierarchy/sparse_concept_graph_types.hpp>
 #include <hilm/io/atomic_file.hpp>
 #include <hilm/io/delimited.hpp>
 #include <hilm/io/dtype.hpp>
@@ -104,6 +106,7 @@
 
 #if __has_include(<nlohmann/json.hpp>)
 #include <hilm/io/safetensors.hpp>
+#include <hilm/io/sparse_codes.hpp>
 #include <hilm/models/esrgan.hpp>
 #include <hilm/models/sentencepiece.hpp>
 #include <hilm/models/tfjs_graph.hpp>

@@ -9,9 +9,11 @@
 #include <memory>
 #include <string>
 
+#include <hilm/core/sparse_types.hpp>
 #include <hilm/io/delimited.hpp>
 #include <hilm/io/detail/npy_file.hpp>
 #include <hilm/io/npy.hpp>
+#include <hilm/io/sparse_codes.hpp>
 #include <hilm/sae/saelens.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
 #include <hilm/sources/matrix_source.hpp>
@@ -371,11 +373,16 @@ void setup_sae(CLI::App& root) {
   train_cmd->callback([t] { run_train(*t); });
 
   auto e = std::make_shared<SaeModelArgs>();
-  auto* encode_cmd = sae->add_subcommand("encode", "Latent codes of data (n × d_sae .npy)");
+  auto* encode_cmd = sae->add_subcommand(
+      "encode", "Latent codes of data (n × d_sae .npy, or sparse TopK .safetensors)");
   encode_cmd->add_option("--model", e->model, "Model directory (SAELens or sparsify layout)")
       ->required();
   add_data_option(encode_cmd, e->data, "Inputs, n × d (.npy, .safetensors or delimited text)");
-  encode_cmd->add_option("--out", e->out, "Output .npy (float32, n × d_sae)")->required();
+  encode_cmd
+      ->add_option("--out", e->out,
+                   "Output: .npy (float32, n × d_sae, dense) or .safetensors (sparse: indices and "
+                   "values, n × k, metadata width; never densified)")
+      ->required();
   encode_cmd->add_option("--batch", e->batch, "Rows per batch")
       ->check(integer_from(1))
       ->capture_default_str();
@@ -384,18 +391,52 @@ void setup_sae(CLI::App& root) {
     const SaeWeights<float> w = load_model(e->model, x.cols(), e->data.path);
     OutputSet outputs;
     const std::string out_path = outputs.file(e->out);
+    const bool sparse_out =
+        e->out.size() >= 12 && e->out.compare(e->out.size() - 12, 12, ".safetensors") == 0;
     Stopwatch clock;
-    RowMatrix<float> z(x.rows(), w.d_sae());
-    for (Index r = 0; r < x.rows(); r += e->batch) {
-      const Index n = std::min(e->batch, x.rows() - r);
-      z.middleRows(r, n) = sae_encode(w, x.middleRows(r, n));
+    double active = 0;
+    if (sparse_out) {
+      // Batch by batch into triplets: the n × d_sae codes are never held dense.
+      std::vector<Eigen::Triplet<float, Index>> entries;
+      for (Index r = 0; r < x.rows(); r += e->batch) {
+        const Index n = std::min(e->batch, x.rows() - r);
+        const RowMatrix<float> zb = sae_encode(w, x.middleRows(r, n));
+        for (Index i = 0; i < n; ++i) {
+          for (Index j = 0; j < zb.cols(); ++j) {
+            if (zb(i, j) == 0.0F) continue;
+            if (!std::isfinite(zb(i, j))) {
+              throw numerical_failure(e->out + ": the codes hold a non-finite value at row " +
+                                      std::to_string(r + i) + "; nothing was written");
+            }
+            entries.emplace_back(r + i, j, zb(i, j));
+          }
+        }
+      }
+      SparseRowMatrix<float> z(x.rows(), w.d_sae());
+      z.setFromTriplets(entries.begin(), entries.end());
+      active = static_cast<double>(z.nonZeros());
+      try {
+        hilm::write_sparse_codes(out_path, z);
+      } catch (const hilm::io_error& err) {
+        throw bad_input("", err.what());
+      }
+    } else {
+      RowMatrix<float> z(x.rows(), w.d_sae());
+      for (Index r = 0; r < x.rows(); r += e->batch) {
+        const Index n = std::min(e->batch, x.rows() - r);
+        z.middleRows(r, n) = sae_encode(w, x.middleRows(r, n));
+      }
+      write_result_npy(out_path, e->out, z);
+      active = static_cast<double>((z.array() != 0.0f).count());
     }
     const double seconds = clock.seconds();
-    write_result_npy(out_path, e->out, z);
-    const double l0 = x.rows() > 0 ? static_cast<double>((z.array() != 0.0f).count()) /
-                                         static_cast<double>(x.rows())
-                                   : 0.0;
-    finish(outputs, {{"rows", x.rows()}, {"d_sae", w.d_sae()}, {"l0", l0}, {"out", e->out}},
+    const double l0 = x.rows() > 0 ? active / static_cast<double>(x.rows()) : 0.0;
+    finish(outputs,
+           {{"rows", x.rows()},
+            {"d_sae", w.d_sae()},
+            {"l0", l0},
+            {"format", sparse_out ? "sparse" : "dense"},
+            {"out", e->out}},
            seconds);
   });
 

@@ -255,10 +255,12 @@ class ParentScorer {
 /// (exhaustive, by adjusted R², or by BIC for `ParentSelection::Bic`), then the smallest one
 /// within `epsilon` of the best fit (or the BIC-optimal one). Writes `best_fit` and
 /// `subsets_evaluated` of `out`.
+/// `Scorer`: `ParentScorer` or the sparse path's `SparseUpperFitter`.
 /// @returns the chosen lower concepts, in the order of the candidates.
-inline std::vector<Index> minimal_parent_set(ParentScorer& score, const std::vector<Index>& cand,
-                                             const ConceptGraphOptions& options,
-                                             UpperConceptParents& out) {
+template <class Scorer>
+std::vector<Index> minimal_parent_set(Scorer& score, const std::vector<Index>& cand,
+                                      const ConceptGraphOptions& options,
+                                      UpperConceptParents& out) {
   const auto m = static_cast<Index>(cand.size());
   const Index s_max = std::min(options.max_parents, m);
   std::vector<std::vector<Index>> best_of_size(static_cast<std::size_t>(s_max + 1));
