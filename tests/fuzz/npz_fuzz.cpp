@@ -1,5 +1,5 @@
 // libFuzzer target for the .npz reader (include/hilm/io/sparse_codes.hpp) and its zip and
-// DEFLATE parsers (io/detail/zip.hpp, io/detail/inflate.hpp). Any input must either decode or
+// DEFLATE parsers (io/detail/zip.hpp, io/detail/deflate.hpp). Any input must either decode or
 // throw hilm::io_error; crashes, sanitizer reports, other exceptions and hangs are findings.
 // The raw input is also fed to the inflater directly, with a declared size taken from its first
 // two bytes. Seed corpus: tests/fuzz/corpus/npz (scipy.sparse.save_npz files).

@@ -1,6 +1,7 @@
 /// @file
-/// zlib streams for the PNG codec: CRC-32, Adler-32, inflate (all three DEFLATE block types) and
-/// a small deflate (LZ77 with hash chains, fixed Huffman codes).
+/// DEFLATE for the PNG codec and the .npz (ZIP) reader: CRC-32, Adler-32, inflate (all three
+/// DEFLATE block types) of raw and zlib streams, and a small deflate (LZ77 with hash chains, fixed
+/// Huffman codes).
 ///
 /// Sources: RFC 1950 (zlib format, Adler-32), RFC 1951 (DEFLATE: block types, canonical Huffman
 /// codes, the length/distance tables, the fixed code lengths), PNG specification 2nd edition
@@ -162,7 +163,7 @@ class Inflater {
     pos_ += 4;
     if ((len ^ 0xFFFFU) != nlen) fail("stored block length check failed");
     if (pos_ + len > in_.size()) fail("truncated stored block");
-    if (out.size() + len > limit_) fail("more data than the image needs");
+    if (out.size() + len > limit_) fail("more data than expected");
     out.insert(out.end(), in_.begin() + static_cast<std::ptrdiff_t>(pos_),
                in_.begin() + static_cast<std::ptrdiff_t>(pos_ + len));
     pos_ += len;
@@ -225,7 +226,7 @@ class Inflater {
     for (;;) {
       const int sym = decode(lit_);
       if (sym < 256) {
-        if (out.size() >= limit_) fail("more data than the image needs");
+        if (out.size() >= limit_) fail("more data than expected");
         out.push_back(static_cast<std::uint8_t>(sym));
         continue;
       }
@@ -237,7 +238,7 @@ class Inflater {
       if (di >= kDistanceBase.size()) fail("invalid distance code");
       const std::size_t distance = kDistanceBase[di] + bits(kDistanceExtra[di]);
       if (distance > out.size()) fail("distance beyond the start of the data");
-      if (out.size() + length > limit_) fail("more data than the image needs");
+      if (out.size() + length > limit_) fail("more data than expected");
       const std::size_t from = out.size() - distance;
       for (std::size_t k = 0; k < length; ++k) out.push_back(out[from + k]);
     }
@@ -274,6 +275,30 @@ class Inflater {
                                  (static_cast<std::uint32_t>(in[used + 2]) << 8) | in[used + 3];
   if (adler32(out) != expected) raise<io_error>(name, "corrupt compressed data: Adler-32 mismatch");
   return out;
+}
+
+/// CRC-32 of `data` (ZIP entries, APPNOTE §4.4.7: the same polynomial as PNG's).
+[[nodiscard]] inline std::uint32_t crc32(std::span<const std::byte> data) noexcept {
+  return crc32_update(0, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+}
+
+/// Decompresses a raw DEFLATE stream (no zlib or gzip wrapper, as in ZIP method 8) of exactly
+/// `expected` bytes.
+/// @throws io_error naming `path` when the stream is malformed or its size differs.
+[[nodiscard]] inline std::vector<std::byte> inflate(std::span<const std::byte> in,
+                                                    std::size_t expected, const std::string& path) {
+  std::vector<std::uint8_t> out;
+  out.reserve(expected);
+  Inflater inflater({reinterpret_cast<const std::uint8_t*>(in.data()), in.size()}, path, expected);
+  inflater.run(out);
+  if (out.size() != expected) {
+    raise<io_error>(path, "corrupt compressed data: inflates to " + std::to_string(out.size()) +
+                              " bytes, the archive declares " + std::to_string(expected));
+  }
+  std::vector<std::byte> bytes(out.size());
+  std::transform(out.begin(), out.end(), bytes.begin(),
+                 [](std::uint8_t b) { return static_cast<std::byte>(b); });
+  return bytes;
 }
 
 /// LSB-first bit writer for deflate.

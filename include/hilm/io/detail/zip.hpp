@@ -1,7 +1,7 @@
 // Reading ZIP archives held in memory (PKWARE APPNOTE.TXT 6.3.x, the layout of numpy's .npz):
 // the end-of-central-directory record (and its ZIP64 form, §4.3.14–4.3.16), the central
 // directory (§4.3.12) with ZIP64 extra fields (§4.5.3), local headers (§4.3.7), stored (method 0)
-// and deflated (method 8, io/detail/inflate.hpp) entries, each checked against its CRC-32
+// and deflated (method 8, io/detail/deflate.hpp) entries, each checked against its CRC-32
 // (the ISO-HDLC polynomial 0xEDB88320 of §4.4.7). Encrypted, multi-disk and other methods are
 // refused. Errors are io_error naming the file.
 #ifndef HILM_IO_DETAIL_ZIP_HPP
@@ -15,27 +15,9 @@
 #include <vector>
 
 #include <hilm/core/error.hpp>
-#include <hilm/io/detail/inflate.hpp>
+#include <hilm/io/detail/deflate.hpp>
 
 namespace hilm::detail {
-
-/// CRC-32 of `data` (reflected polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF).
-inline std::uint32_t crc32(std::span<const std::byte> data) {
-  static const std::array<std::uint32_t, 256> table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1U) : c >> 1U;
-      t[i] = c;
-    }
-    return t;
-  }();
-  std::uint32_t c = 0xFFFFFFFFU;
-  for (const std::byte b : data) {
-    c = table[(c ^ std::to_integer<std::uint32_t>(b)) & 0xFFU] ^ (c >> 8U);
-  }
-  return c ^ 0xFFFFFFFFU;
-}
 
 /// One member of a ZIP archive, from its central-directory entry.
 struct ZipEntry {
