@@ -27,7 +27,7 @@ std::string png_fixture(const std::string& name) {
   return std::string(HILM_TEST_DATA_DIR) + "/png/" + name;
 }
 
-std::vector<std::uint8_t> file_bytes(const std::string& path) {
+std::vector<std::uint8_t> png_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -114,7 +114,7 @@ TEST_CASE("write_png then read_png gives back the pixels, deterministically", "[
       CHECK(back.height == h);
       CHECK(back.channels == channels);
       CHECK(back.samples == image.samples);
-      CHECK(hilm::encode_png(image) == file_bytes(path));
+      CHECK(hilm::encode_png(image) == png_file_bytes(path));
     }
   }
 }
