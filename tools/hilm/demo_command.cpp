@@ -34,6 +34,7 @@
 #include <hilm/synth/selection_hierarchy.hpp>
 
 #include "cli_common.hpp"
+#include "demo_use_lite.hpp"
 #include "render_svg.hpp"
 #include "svg_plot.hpp"
 
@@ -455,10 +456,36 @@ void setup(CLI::App& root) {
   cmd->add_option("--samples", args->samples, "Samples drawn (after selection)")
       ->check(CLI::Range(Index{2000}, Index{10'000'000}))
       ->capture_default_str();
-  cmd->add_option("--epochs", args->epochs, "SAE training epochs")
-      ->check(CLI::Range(Index{1}, Index{1000}))
+  CLI::Option* epochs = cmd->add_option("--epochs", args->epochs,
+                                         "SAE training epochs (--case use-lite: per candidate "
+                                         "size and seed, default 2)")
+                            ->check(CLI::Range(Index{1}, Index{1000}))
+                            ->capture_default_str();
+  // The real networks (issue 15): `--case use-lite --model DIR` runs the same pipeline on the
+  // USE-lite sentence encoder (demo_use_lite.cpp); the synthetic case stays the default.
+  auto demo_case = std::make_shared<std::string>("synthetic");
+  auto real = std::make_shared<UseLiteDemoArgs>();
+  cmd->add_option("--case", *demo_case, "synthetic (default) or use-lite (a real transformer)")
+      ->check(CLI::IsMember({"synthetic", "use-lite"}))
       ->capture_default_str();
-  cmd->callback([args] { run(*args); });
+  cmd->add_option("--model", real->model,
+                  "--case use-lite: the USE-lite package directory (scripts/fetch-models.sh)");
+  cmd->add_option("--text", real->text,
+                  "--case use-lite: sentences, one per line (default: the pinned corpus)");
+  cmd->add_option("--tokens", real->tokens, "--case use-lite: tokens of activations")
+      ->check(CLI::Range(Index{2000}, Index{10'000'000}))
+      ->capture_default_str();
+  cmd->callback([args, demo_case, real, epochs] {
+    if (*demo_case == "synthetic") {
+      run(*args);
+      return;
+    }
+    UseLiteDemoArgs a = *real;
+    a.out = args->out;
+    a.seed = args->seed;
+    if (epochs->count() > 0) a.epochs = args->epochs;
+    run_use_lite_demo(a);
+  });
 }
 
 [[maybe_unused]] const bool registered = register_command("demo", &setup);
