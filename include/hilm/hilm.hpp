@@ -3,11 +3,11 @@
 /// line (`#include <hilm/hilm.hpp>`). Real code should include the specific headers it uses, which
 /// compiles much faster; hilm itself and its tests never include this file.
 ///
-/// The two optional integrations that need nlohmann-json (`hilm/io/safetensors.hpp` and
-/// `hilm/sae/saelens.hpp`) are included only when `<nlohmann/json.hpp>` is on the include path
-/// (Debian `nlohmann-json3-dev`, CMake `nlohmann_json::nlohmann_json`); everything else needs only
-/// Eigen 3.4. The ctest entry "headers: hilm/hilm.hpp includes every public header" keeps this list
-/// complete.
+/// The optional integrations that need nlohmann-json (`hilm/io/safetensors.hpp`,
+/// `hilm/sae/saelens.hpp` and the real models under `hilm/models/`) are included only when
+/// `<nlohmann/json.hpp>` is on the include path (Debian `nlohmann-json3-dev`, CMake
+/// `nlohmann_json::nlohmann_json`); everything else needs only Eigen 3.4. The ctest entry "headers:
+/// hilm/hilm.hpp includes every public header" keeps this list complete.
 #ifndef HILM_HILM_HPP
 #define HILM_HILM_HPP
 
@@ -105,6 +105,9 @@
 
 #if __has_include(<nlohmann/json.hpp>)
 #include <hilm/io/safetensors.hpp>
+#include <hilm/models/tfjs_graph.hpp>
+#include <hilm/models/tfjs_graph_types.hpp>
+#include <hilm/models/use_lite.hpp>
 #include <hilm/sae/saelens.hpp>
 #endif
 
