@@ -111,8 +111,8 @@ void run(const UseLiteDemoArgs& a, OutputSet& outputs) {
                a.out.c_str());
   const Corpus corpus = read_corpus(a, tokenizer, model);
   std::fprintf(stderr, "  corpus: %zu sentences, %lld tokens (%s), forward pass %.1f s\n",
-               corpus.sentences.size(), static_cast<long long>(corpus.tokens),
-               corpus.path.c_str(), corpus.seconds);
+               corpus.sentences.size(), static_cast<long long>(corpus.tokens), corpus.path.c_str(),
+               corpus.seconds);
 
   nlohmann::json report;
   report["model"] = {{"name", "universal-sentence-encoder-lite"},

@@ -154,14 +154,14 @@ nlohmann::json steer_one(const UseLite& model, const LayerStage& layer, const La
   const Vector<float> direction = w.w_dec.row(latent.latent).transpose();
   const std::vector<bool> flags = sentence_flags(c, latent.ids);
   const std::vector<std::size_t> probes = probes_for(c, latent);
-  const SteeringCurve steered = steering_curve(
-      model, batch_of(c, probes), direction,
-      {.layer = "layer1", .alphas = kAlphas, .scale = layer.mean_norm});
+  const SteeringCurve steered =
+      steering_curve(model, batch_of(c, probes), direction,
+                     {.layer = "layer1", .alphas = kAlphas, .scale = layer.mean_norm});
   identical = steered.zero_alpha_identical;
   curve.clear();
   for (const auto& y : steered.outputs) {
-    curve.push_back(mean(on_concept_fraction(y, c.embeddings, flags, kNeighbours,
-                                             as_index(probes))));
+    curve.push_back(
+        mean(on_concept_fraction(y, c.embeddings, flags, kNeighbours, as_index(probes))));
   }
   const double top = *std::max_element(curve.begin(), curve.end());
   // Ablation on the first sentences that contain the pieces.
@@ -279,8 +279,9 @@ nlohmann::json layer_json(const LayerStage& s) {
   return {{"mean_activation_norm", s.mean_norm},
           {"seeds", s.options.seeds},
           {"epsilon", s.options.epsilon},
-          {"rule", "smallest code (k, then latents) whose mean explained variance over the seeds "
-                   "is within epsilon of the best candidate's"},
+          {"rule",
+           "smallest code (k, then latents) whose mean explained variance over the seeds "
+           "is within epsilon of the best candidate's"},
           {"candidates", candidates},
           {"chosen", {{"latents", chosen.size.latents}, {"k", chosen.size.k}}},
           {"identifiability",
@@ -314,14 +315,16 @@ Selection select_latents(const std::vector<LayerStage>& layers, const Corpus& co
   out.layer0 = choose(layers[0], corpus, id_of, kLowerConcepts);
   out.layer1 = choose(layers[1], corpus, id_of, kLabelled);
   if (out.layer1.empty()) {
-    throw numerical_failure("demo: no layer-1 latent passes the labelling rule (firing rate in "
-                            "[0.1 %, 2 %], purity >= 0.5); use more --tokens");
+    throw numerical_failure(
+        "demo: no layer-1 latent passes the labelling rule (firing rate in "
+        "[0.1 %, 2 %], purity >= 0.5); use more --tokens");
   }
-  out.json = {{"rule", "firing rate in [0.1 %, 2 %] of tokens; label = top pieces (<= 3, each on "
-                       ">= 10 % of the firing rows); purity (share of firing rows on a label "
-                       "piece) >= 0.5; label pieces in <= 5 % of corpus sentences; ranked by "
-                       "purity, one latent per leading piece; the first layer-1 latent is the "
-                       "demo's chosen latent"},
+  out.json = {{"rule",
+               "firing rate in [0.1 %, 2 %] of tokens; label = top pieces (<= 3, each on "
+               ">= 10 % of the firing rows); purity (share of firing rows on a label "
+               "piece) >= 0.5; label pieces in <= 5 % of corpus sentences; ranked by "
+               "purity, one latent per leading piece; the first layer-1 latent is the "
+               "demo's chosen latent"},
               {"layer0", labelled_json(out.layer0, "L0")},
               {"layer1", labelled_json(out.layer1, "L1")}};
   return out;
@@ -341,7 +344,8 @@ nlohmann::json concept_graph_stage(const std::vector<LayerStage>& layers, const 
   options.max_parents = 3;
   const ConceptGraphResult found = concept_graph(lower, upper, options);
   Graph g = found.graph;
-  for (std::size_t j = 0; j < lo.size(); ++j) g.node(static_cast<Index>(j)).name = chosen.layer0[j].name("L0");
+  for (std::size_t j = 0; j < lo.size(); ++j)
+    g.node(static_cast<Index>(j)).name = chosen.layer0[j].name("L0");
   for (std::size_t j = 0; j < up.size(); ++j) {
     g.node(static_cast<Index>(lo.size() + j)).name = chosen.layer1[j].name("L1");
   }
@@ -359,12 +363,8 @@ nlohmann::json concept_graph_stage(const std::vector<LayerStage>& layers, const 
                                               "L0:i -> L1:j: L1:j is a function of its parents"}}));
   const bool svg = render_svg(dot, out_file("concept_graph.svg"));
   if (!svg) std::fprintf(stderr, "  (Graphviz's dot not found: concept_graph.svg not written)\n");
-  return {{"lower_latents", lo},
-          {"upper_latents", up},
-          {"rows", lower.rows()},
-          {"edges", edges},
-          {"svg", svg},
-          {"seconds", watch.seconds()}};
+  return {{"lower_latents", lo}, {"upper_latents", up}, {"rows", lower.rows()},
+          {"edges", edges},      {"svg", svg},          {"seconds", watch.seconds()}};
 }
 
 nlohmann::json steering_stage(const UseLite& model, const LayerStage& layer1,
@@ -388,17 +388,17 @@ nlohmann::json steering_stage(const UseLite& model, const LayerStage& layer1,
                                     .x_label = "α (× mean activation norm of layer 1)",
                                     .y_label = "on-concept fraction of the 10 nearest sentences"}));
   const nlohmann::json& first = latents.front();
-  return {{"layer", "layer1"},
-          {"scale", layer1.mean_norm},
-          {"neighbours", kNeighbours},
-          {"chosen", first},
-          {"latents", latents},
-          {"rising", rising},
-          {"labelled", latents.size()},
-          {"alpha0_bit_identical", all_identical},
-          {"acceptance",
-           {{"chosen_rises", first["rises"]}, {"at_least_5_of_10_rise", rising >= 5}}},
-          {"seconds", watch.seconds()}};
+  return {
+      {"layer", "layer1"},
+      {"scale", layer1.mean_norm},
+      {"neighbours", kNeighbours},
+      {"chosen", first},
+      {"latents", latents},
+      {"rising", rising},
+      {"labelled", latents.size()},
+      {"alpha0_bit_identical", all_identical},
+      {"acceptance", {{"chosen_rises", first["rises"]}, {"at_least_5_of_10_rise", rising >= 5}}},
+      {"seconds", watch.seconds()}};
 }
 
 void print_summary(const nlohmann::json& r) {
@@ -416,15 +416,15 @@ void print_summary(const nlohmann::json& r) {
   const auto& s = r["steering"];
   const auto& c = s["chosen"];
   std::string curve;
-  for (const auto& v : c["on_concept_fraction"]) curve += " " + std::to_string(v.get<double>()).substr(0, 4);
+  for (const auto& v : c["on_concept_fraction"])
+    curve += " " + std::to_string(v.get<double>()).substr(0, 4);
   std::fprintf(stderr, "  steering %s: on-concept fraction at alpha 0 1 2 4 8:%s\n",
                c["name"].get<std::string>().c_str(), curve.c_str());
   std::fprintf(stderr, "  %d of %d labelled latents rise from <= 0.1 to >= 0.8; alpha 0 %s\n",
                s["rising"].get<int>(), s["labelled"].get<int>(),
                s["alpha0_bit_identical"].get<bool>() ? "bit-identical" : "NOT bit-identical");
   std::fprintf(stderr, "  ablation of %s: on-concept fraction %.2f -> %.2f\n",
-               c["name"].get<std::string>().c_str(),
-               c["ablation"]["fraction_before"].get<double>(),
+               c["name"].get<std::string>().c_str(), c["ablation"]["fraction_before"].get<double>(),
                c["ablation"]["fraction_after"].get<double>());
 }
 

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include <hilm/core/types.hpp>
 #include <hilm/models/use_lite.hpp>
 #include <hilm/sae/concept_labels.hpp>
 #include <hilm/sae/size_selection.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include "demo_use_lite.hpp"
 
@@ -51,7 +51,7 @@ struct Labelled {
   std::set<std::int32_t> ids;       // their token ids
   double purity = 0;                // share of firing rows whose piece is a label piece
   double firing_rate = 0;
-  double sentence_share = 0;        // corpus sentences containing a label piece
+  double sentence_share = 0;  // corpus sentences containing a label piece
   [[nodiscard]] std::string name(const std::string& layer) const;
 };
 
