@@ -13,7 +13,8 @@
 //   --embeddings DIR  the unpacked @energetic-ai/embeddings package (holds dist/index.js)
 //   --model DIR       the unpacked model package's dist/ (model.json, shards, vocab.json)
 //   --out DIR         where fixture.json / tokens.json are written
-//   --token-sentences FILE  one sentence per line: tokenised into tokens.json (no model run)
+//   --token-sentences FILE  sentences (one per line, or a JSON list, or a tokens.json) to
+//                     tokenise into tokens.json (no model run)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -109,8 +110,18 @@ async function main() {
   fs.mkdirSync(args.out, { recursive: true });
 
   if (args['token-sentences']) {
-    const lines = fs.readFileSync(args['token-sentences'], 'utf-8').split('\n')
-                      .filter((line) => line.length > 0);
+    // A .json file is a list of sentences or a previous tokens.json (its sentences are reused,
+    // so `--token-sentences tests/data/models/use_lite/tokens.json` regenerates it); any other
+    // file holds one sentence per line.
+    const file = args['token-sentences'];
+    const text = fs.readFileSync(file, 'utf-8');
+    let lines;
+    if (file.endsWith('.json')) {
+      const json = JSON.parse(text);
+      lines = Array.isArray(json) ? json : json.pairs.map((pair) => pair.sentence);
+    } else {
+      lines = text.split('\n').filter((line) => line.length > 0);
+    }
     const pairs = lines.map((sentence) => ({ sentence, ids: tokenizer.encode(sentence) }));
     fs.writeFileSync(path.join(args.out, 'tokens.json'), JSON.stringify({ pairs }) + '\n');
     console.error(`tokens.json: ${pairs.length} sentences`);

@@ -45,8 +45,10 @@
 #include <hilm/io/atomic_file.hpp>
 #include <hilm/io/delimited.hpp>
 #include <hilm/io/dtype.hpp>
+#include <hilm/io/jpeg.hpp>
 #include <hilm/io/npy.hpp>
 #include <hilm/io/npy_header.hpp>
+#include <hilm/io/png.hpp>
 #include <hilm/metrics/clustering.hpp>
 #include <hilm/metrics/correlation.hpp>
 #include <hilm/metrics/dictionary.hpp>
@@ -105,6 +107,8 @@
 
 #if __has_include(<nlohmann/json.hpp>)
 #include <hilm/io/safetensors.hpp>
+#include <hilm/models/esrgan.hpp>
+#include <hilm/models/sentencepiece.hpp>
 #include <hilm/models/tfjs_graph.hpp>
 #include <hilm/models/tfjs_graph_types.hpp>
 #include <hilm/models/use_lite.hpp>

@@ -8,6 +8,8 @@ endif()
 # The SVG plot writer is a tool source without a library of its own: compile it in.
 target_sources(${_target} PRIVATE ${PROJECT_SOURCE_DIR}/tools/hilm/svg_plot.cpp)
 target_include_directories(${_target} PRIVATE ${PROJECT_SOURCE_DIR}/tools/hilm)
-# `hilm extract` tests need the fetched USE-lite model (tag [needs-use-lite]; skipped without it).
+# `hilm extract` and `hilm demo --case use-lite|esrgan` tests need the fetched models (tags
+# [needs-use-lite], [needs-esrgan]; skipped, visibly, without them).
 include("${CMAKE_CURRENT_SOURCE_DIR}/support/models.cmake")
 hilm_models_require(cli use-lite "use-lite/dist/model.json")
+hilm_models_require(cli esrgan "esrgan/models/x4/model.json")

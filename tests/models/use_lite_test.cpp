@@ -1,12 +1,10 @@
-// Tests of include/hilm/models/use_lite.hpp and tfjs_graph.hpp. Parity: hilm's block outputs and
+// Tests of include/hilm/models/use_lite.hpp and tfjs_graph.hpp. UlParity: hilm's block outputs and
 // sentence embeddings against the real tfjs 4.22.0 runtime (tests/data/models/use_lite/, made by
 // scripts/make-use-lite-fixture.mjs), with a perturbed weight as the negative control; the
-// InterventionModel contract (determinism, no-op edits bit-identical, edits propagate); and the
-// tfjs loader's errors on small synthetic model.json files written here.
+// InterventionModel contract (determinism, no-op edits bit-identical, edits propagate).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -32,15 +30,15 @@ using hilm::UseLite;
 using hilm::test::contains;
 using hilm::test::message_of;
 
-std::string use_lite_dir() { return std::string(HILM_MODELS_DIR) + "/use-lite"; }
+std::string ul_model_dir() { return std::string(HILM_MODELS_DIR) + "/use-lite"; }
 
-struct Fixture {
+struct UlFixture {
   UseLite::Batch ids;
   Index layer_rows = 0;
   RowMatrix<float> layer0, layer1, embedding;
 };
 
-RowMatrix<float> matrix_of(const nlohmann::json& rows) {
+RowMatrix<float> ul_matrix_of(const nlohmann::json& rows) {
   RowMatrix<float> m(static_cast<Index>(rows.size()), static_cast<Index>(rows.at(0).size()));
   for (Index r = 0; r < m.rows(); ++r) {
     for (Index c = 0; c < m.cols(); ++c) m(r, c) = rows.at(r).at(c).get<float>();
@@ -48,15 +46,15 @@ RowMatrix<float> matrix_of(const nlohmann::json& rows) {
   return m;
 }
 
-const Fixture& fixture() {
-  static const Fixture f = [] {
+const UlFixture& ul_fixture() {
+  static const UlFixture f = [] {
     const auto j = nlohmann::json::parse(
         hilm::test::read_file(std::string(HILM_TEST_DATA_DIR) + "/models/use_lite/fixture.json"));
-    Fixture out;
+    UlFixture out;
     for (const auto& s : j.at("token_ids")) out.ids.push_back(s.get<std::vector<std::int32_t>>());
-    out.layer0 = matrix_of(j.at("layer0"));
-    out.layer1 = matrix_of(j.at("layer1"));
-    out.embedding = matrix_of(j.at("embedding"));
+    out.layer0 = ul_matrix_of(j.at("layer0"));
+    out.layer1 = ul_matrix_of(j.at("layer1"));
+    out.embedding = ul_matrix_of(j.at("embedding"));
     const auto layer_sentences = j.at("layer_sentences").get<std::size_t>();
     const auto max_positions = j.at("max_positions").get<std::size_t>();
     for (std::size_t s = 0; s < layer_sentences; ++s) {
@@ -68,29 +66,29 @@ const Fixture& fixture() {
 }
 
 // Relative difference: max |a − b| over the matrix / max |b| (the reference's largest entry).
-double relative_diff(const RowMatrix<float>& a, const RowMatrix<float>& b) {
+double ul_relative_diff(const RowMatrix<float>& a, const RowMatrix<float>& b) {
   REQUIRE(a.rows() == b.rows());
   REQUIRE(a.cols() == b.cols());
   return static_cast<double>((a - b).cwiseAbs().maxCoeff()) /
          static_cast<double>(b.cwiseAbs().maxCoeff());
 }
 
-struct Parity {
+struct UlParity {
   double layer0, layer1, embedding;
 };
 
-Parity parity_of(const UseLite& model) {
-  const Fixture& f = fixture();
+UlParity ul_parity_of(const UseLite& model) {
+  const UlFixture& f = ul_fixture();
   ForwardRequest request;
   request.record = {"layer0", "layer1"};
   const auto result = model.forward(f.ids, request);
-  return {relative_diff(result.layer("layer0").topRows(f.layer_rows), f.layer0),
-          relative_diff(result.layer("layer1").topRows(f.layer_rows), f.layer1),
-          relative_diff(result.output, f.embedding)};
+  return {ul_relative_diff(result.layer("layer0").topRows(f.layer_rows), f.layer0),
+          ul_relative_diff(result.layer("layer1").topRows(f.layer_rows), f.layer1),
+          ul_relative_diff(result.output, f.embedding)};
 }
 
-const UseLite& model() {
-  static const UseLite m = UseLite::load(use_lite_dir());
+const UseLite& ul_model() {
+  static const UseLite m = UseLite::load(ul_model_dir());
   return m;
 }
 
@@ -98,23 +96,23 @@ const UseLite& model() {
 
 TEST_CASE("UseLite matches the tfjs runtime on layer0, layer1 and the embedding",
           "[models][needs-use-lite]") {
-  const Parity p = parity_of(model());
+  const UlParity p = ul_parity_of(ul_model());
   INFO("relative max-abs differences: layer0 " << p.layer0 << ", layer1 " << p.layer1
                                                << ", embedding " << p.embedding);
   CHECK(p.layer0 <= 1e-5);
   CHECK(p.layer1 <= 1e-5);
   CHECK(p.embedding <= 1e-5);
-  CHECK(fixture().layer_rows == 50);  // 4 + 12 + 34 kept tokens, per the fixture README
+  CHECK(ul_fixture().layer_rows == 50);  // 4 + 12 + 34 kept tokens, per the fixture README
 }
 
 TEST_CASE("UseLite: a perturbed weight breaks parity (negative control)",
           "[models][needs-use-lite]") {
-  TfjsGraph graph = TfjsGraph::load(UseLite::model_json_path(use_lite_dir()));
+  TfjsGraph graph = TfjsGraph::load(UseLite::model_json_path(ul_model_dir()));
   SECTION("embedding row of the first token scaled by 1.001") {
     auto& emb = graph.mutable_tensor("module/Embeddings_en");
-    const auto id = static_cast<std::size_t>(fixture().ids[0][0]);
+    const auto id = static_cast<std::size_t>(ul_fixture().ids[0][0]);
     for (std::size_t j = 0; j < 256; ++j) emb.f32[id * 256 + j] *= 1.001f;
-    const Parity p = parity_of(UseLite::from_graph(graph));
+    const UlParity p = ul_parity_of(UseLite::from_graph(graph));
     CHECK(p.layer0 > 1e-5);
     CHECK(p.embedding > 1e-5);
   }
@@ -123,7 +121,7 @@ TEST_CASE("UseLite: a perturbed weight breaks parity (negative control)",
         "module_apply_default/Encoder_en/KonaTransformer/Encode/Layer_1/TransformerLayer/FFN/"
         "conv2/bias/ConcatPartitions/concat");
     bias.f32[7] += 0.01f;
-    const Parity p = parity_of(UseLite::from_graph(graph));
+    const UlParity p = ul_parity_of(UseLite::from_graph(graph));
     CHECK(p.layer0 <= 1e-5);  // upstream of the change
     CHECK(p.layer1 > 1e-5);
   }
@@ -131,14 +129,14 @@ TEST_CASE("UseLite: a perturbed weight breaks parity (negative control)",
 
 TEST_CASE("UseLite: shapes, unit embeddings, determinism and batch independence",
           "[models][needs-use-lite]") {
-  const UseLite& m = model();
+  const UseLite& m = ul_model();
   CHECK(m.layer_names() == std::vector<std::string>{"embedding_input", "layer0", "layer1"});
   CHECK(m.layer_width("embedding_input") == 256);
   CHECK(m.layer_width("layer0") == 512);
   CHECK(m.layer_width("layer1") == 512);
   CHECK(m.max_tokens() == 128);
   CHECK(m.vocabulary_size() == 8002);
-  const UseLite::Batch& ids = fixture().ids;
+  const UseLite::Batch& ids = ul_fixture().ids;
   ForwardRequest request;
   request.record = {"layer1", "embedding_input"};
   const auto a = m.forward(ids, request);
@@ -164,8 +162,8 @@ TEST_CASE("UseLite: shapes, unit embeddings, determinism and batch independence"
 
 TEST_CASE("UseLite: edits (no-op bit-identical, a real edit propagates downstream only)",
           "[models][needs-use-lite]") {
-  const UseLite& m = model();
-  const UseLite::Batch batch(fixture().ids.begin(), fixture().ids.begin() + 3);
+  const UseLite& m = ul_model();
+  const UseLite::Batch batch(ul_fixture().ids.begin(), ul_fixture().ids.begin() + 3);
   ForwardRequest plain;
   plain.record = {"layer0", "layer1"};
   const auto base = m.forward(batch, plain);
@@ -196,7 +194,7 @@ TEST_CASE("UseLite: edits (no-op bit-identical, a real edit propagates downstrea
 
 TEST_CASE("UseLite: bad token ids, unknown layers and a missing model are errors naming the cause",
           "[models][needs-use-lite]") {
-  const UseLite& m = model();
+  const UseLite& m = ul_model();
   CHECK(contains(message_of([&] { (void)m.embed({{5, 8002}}); }), "token id 8002"));
   CHECK(contains(message_of([&] { (void)m.embed({{-1}}); }), "token id -1"));
   ForwardRequest request;
@@ -222,120 +220,4 @@ TEST_CASE("UseLite::load finds model.json in the package root, dist/ or as a fil
   // A tfjs model that is not USE-lite: the first missing weight is named.
   CHECK(contains(message_of<hilm::io_error>([&] { (void)UseLite::load(dir.path().string()); }),
                  "no weight named"));
-}
-
-// ---- tfjs loader on synthetic files ------------------------------------------------------------
-
-namespace {
-
-// Writes model.json with one group of weights `entries` over shards holding `shard_bytes` each.
-void write_model(const hilm::test::TempDir& dir, const std::string& entries,
-                 const std::vector<std::vector<unsigned char>>& shards,
-                 const std::string& extra_paths = "") {
-  std::string paths;
-  for (std::size_t i = 0; i < shards.size(); ++i) {
-    const std::string name = "shard" + std::to_string(i);
-    paths += (i ? ",\"" : "\"") + name + "\"";
-    std::ofstream out(dir.file(name), std::ios::binary);
-    out.write(reinterpret_cast<const char*>(shards[i].data()),
-              static_cast<std::streamsize>(shards[i].size()));
-  }
-  paths += extra_paths;
-  std::ofstream(dir.file("model.json"))
-      << R"({"modelTopology": {"node": [{"name": "x", "op": "Placeholder"},)"
-      << R"({"name": "y", "op": "MatMul", "input": ["x", "w"]}]},)"
-      << R"("weightsManifest": [{"paths": [)" << paths << R"(], "weights": [)" << entries << "]}]}";
-}
-
-std::vector<unsigned char> le_bytes(const std::vector<float>& f,
-                                    const std::vector<std::int32_t>& i) {
-  std::vector<unsigned char> out;
-  for (float v : f) {
-    std::uint32_t u = 0;
-    std::memcpy(&u, &v, 4);
-    for (int b = 0; b < 4; ++b) out.push_back(static_cast<unsigned char>(u >> (8 * b)));
-  }
-  for (std::int32_t v : i) {
-    const auto u = static_cast<std::uint32_t>(v);
-    for (int b = 0; b < 4; ++b) out.push_back(static_cast<unsigned char>(u >> (8 * b)));
-  }
-  return out;
-}
-
-const std::string kEntries =
-    R"({"name": "w", "shape": [2, 3], "dtype": "float32"}, {"name": "k", "shape": [], "dtype": "int32"})";
-
-}  // namespace
-
-TEST_CASE("TfjsGraph reads nodes and weights across shards", "[models]") {
-  hilm::test::TempDir dir;
-  auto bytes = le_bytes({1.5f, -2.0f, 3.25f, 0.0f, 1e-7f, -0.5f}, {-42});
-  // Split in the middle of a value: shards are one byte stream.
-  const std::vector<unsigned char> a(bytes.begin(), bytes.begin() + 10),
-      b(bytes.begin() + 10, bytes.end());
-  write_model(dir, kEntries, {a, b});
-  const TfjsGraph g = TfjsGraph::load(dir.file("model.json"));
-  REQUIRE(g.nodes().size() == 2);
-  CHECK(g.nodes()[1].op == "MatMul");
-  CHECK(g.nodes()[1].inputs == std::vector<std::string>{"x", "w"});
-  REQUIRE(g.tensors().size() == 2);
-  const auto& w = g.tensor("w");
-  CHECK(w.shape == std::vector<Index>{2, 3});
-  CHECK(w.f32 == std::vector<float>{1.5f, -2.0f, 3.25f, 0.0f, 1e-7f, -0.5f});
-  CHECK(g.tensor("k").i32 == std::vector<std::int32_t>{-42});
-  CHECK(g.tensor("k").size() == 1);
-  CHECK(g.find("absent") == nullptr);
-  CHECK(contains(message_of<hilm::io_error>([&] { (void)g.tensor("absent"); }), "absent"));
-}
-
-TEST_CASE("TfjsGraph: malformed models are io_errors naming the file and the problem", "[models]") {
-  hilm::test::TempDir dir;
-  const auto good = le_bytes({1, 2, 3, 4, 5, 6}, {7});
-  const auto load_error = [&] {
-    return message_of<hilm::io_error>([&] { (void)TfjsGraph::load(dir.file("model.json")); });
-  };
-  SECTION("missing model.json") { CHECK(contains(load_error(), "model.json is missing")); }
-  SECTION("missing shard") {
-    write_model(dir, kEntries, {good}, R"(, "absent-shard")");
-    const std::string msg = load_error();
-    CHECK(contains(msg, "absent-shard"));
-    CHECK(contains(msg, "weight shard is missing"));
-  }
-  SECTION("truncated shard") {
-    write_model(dir, kEntries, {std::vector<unsigned char>(good.begin(), good.end() - 3)});
-    const std::string msg = load_error();
-    CHECK(contains(msg, "shard0"));
-    CHECK(contains(msg, "too few for weight 'k'"));
-  }
-  SECTION("trailing bytes") {
-    auto longer = good;
-    longer.push_back(0);
-    write_model(dir, kEntries, {longer});
-    CHECK(contains(load_error(), "29 bytes but the manifest describes 28"));
-  }
-  SECTION("unknown dtype") {
-    write_model(dir, R"({"name": "w", "shape": [7], "dtype": "float16"})", {good});
-    const std::string msg = load_error();
-    CHECK(contains(msg, "model.json"));
-    CHECK(contains(msg, "unsupported dtype 'float16'"));
-  }
-  SECTION("quantised weights") {
-    write_model(
-        dir,
-        R"({"name": "w", "shape": [7], "dtype": "float32", "quantization": {"dtype": "uint8"}})",
-        {good});
-    CHECK(contains(load_error(), "quantised"));
-  }
-  SECTION("invalid JSON") {
-    std::ofstream(dir.file("model.json")) << "{\"weightsManifest\": [";
-    CHECK(contains(load_error(), "not valid JSON"));
-  }
-  SECTION("no manifest") {
-    std::ofstream(dir.file("model.json")) << R"({"modelTopology": {}})";
-    CHECK(contains(load_error(), "no 'weightsManifest'"));
-  }
-  SECTION("negative shape") {
-    write_model(dir, R"({"name": "w", "shape": [-7], "dtype": "float32"})", {good});
-    CHECK(contains(load_error(), "invalid shape"));
-  }
 }

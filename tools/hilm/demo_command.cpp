@@ -34,6 +34,7 @@
 #include <hilm/synth/selection_hierarchy.hpp>
 
 #include "cli_common.hpp"
+#include "demo_esrgan.hpp"
 #include "demo_use_lite.hpp"
 #include "render_svg.hpp"
 #include "svg_plot.hpp"
@@ -462,29 +463,44 @@ void setup(CLI::App& root) {
                             ->check(CLI::Range(Index{1}, Index{1000}))
                             ->capture_default_str();
   // The real networks (issue 15): `--case use-lite --model DIR` runs the same pipeline on the
-  // USE-lite sentence encoder (demo_use_lite.cpp); the synthetic case stays the default.
+  // USE-lite sentence encoder (demo_use_lite.cpp), `--case esrgan --model DIR` steers the
+  // ESRGAN-slim image generator (demo_esrgan.cpp); the synthetic case stays the default.
   auto demo_case = std::make_shared<std::string>("synthetic");
   auto real = std::make_shared<UseLiteDemoArgs>();
-  cmd->add_option("--case", *demo_case, "synthetic (default) or use-lite (a real transformer)")
-      ->check(CLI::IsMember({"synthetic", "use-lite"}))
+  auto esrgan = std::make_shared<EsrganDemoArgs>();
+  cmd->add_option("--case", *demo_case,
+                  "synthetic (default), use-lite (a real text transformer) or esrgan (a real "
+                  "image generator)")
+      ->check(CLI::IsMember({"synthetic", "use-lite", "esrgan"}))
       ->capture_default_str();
-  cmd->add_option("--model", real->model,
-                  "--case use-lite: the USE-lite package directory (scripts/fetch-models.sh)");
+  auto model = std::make_shared<std::string>();
+  cmd->add_option("--model", *model,
+                  "use-lite, esrgan: the fetched package directory (scripts/fetch-models.sh)");
   cmd->add_option("--text", real->text,
-                  "--case use-lite: sentences, one per line (default: the pinned corpus)");
-  cmd->add_option("--tokens", real->tokens, "--case use-lite: tokens of activations")
+                  "use-lite: sentences, one per line (default: the pinned corpus)");
+  cmd->add_option("--tokens", real->tokens, "use-lite: tokens of activations")
       ->check(CLI::Range(Index{2000}, Index{10'000'000}))
       ->capture_default_str();
-  cmd->callback([args, demo_case, real, epochs] {
-    if (*demo_case == "synthetic") {
+  cmd->add_option(
+      "--image", esrgan->images,
+      "esrgan: PNG/JPEG images (default: Debian's sklearn photos + the package fixture)");
+  cmd->callback([args, demo_case, real, esrgan, model, epochs] {
+    if (*demo_case == "esrgan") {
+      if (model->empty()) throw usage_error("demo --case esrgan needs --model DIR");
+      esrgan->model = *model;
+      esrgan->out = args->out == "hilm-demo" ? "hilm-demo-esrgan" : args->out;
+      esrgan->seed = args->seed;
+      run_demo_esrgan(*esrgan);
+    } else if (*demo_case == "use-lite") {
+      UseLiteDemoArgs a = *real;
+      a.model = *model;
+      a.out = args->out == "hilm-demo" ? "hilm-demo-use-lite" : args->out;
+      a.seed = args->seed;
+      if (epochs->count() > 0) a.epochs = args->epochs;
+      run_use_lite_demo(a);
+    } else {
       run(*args);
-      return;
     }
-    UseLiteDemoArgs a = *real;
-    a.out = args->out;
-    a.seed = args->seed;
-    if (epochs->count() > 0) a.epochs = args->epochs;
-    run_use_lite_demo(a);
   });
 }
 

@@ -128,14 +128,14 @@ void run(const UseLiteDemoArgs& a, OutputSet& outputs) {
     report["layers"][name] = demo_use_lite::layer_json(layers.back());
   }
   write_text(out_file("concepts.tsv"), demo_use_lite::concepts_tsv(layers));
-  write_text("/tmp/i15demo/concepts-debug.tsv", demo_use_lite::concepts_tsv(layers));  // DEBUG
 
   const demo_use_lite::Selection chosen = demo_use_lite::select_latents(layers, corpus);
   report["labelled_latents"] = chosen.json;
   report["concept_graph"] = demo_use_lite::concept_graph_stage(layers, chosen, corpus, out_file);
   if (chosen.layer1.empty()) {
-    throw numerical_failure("demo: no layer-1 latent passes the labelling rule (see "
-                            "labelled_latents.rule in the report); use more --tokens");
+    throw numerical_failure(
+        "demo: no layer-1 latent passes the labelling rule (see "
+        "labelled_latents.rule in the report); use more --tokens");
   }
   report["steering"] = demo_use_lite::steering_stage(model, layers[1], chosen, corpus, out_file);
   report["elapsed_seconds_total"] = total.seconds();

@@ -13,7 +13,7 @@ namespace hilm::cli {
 struct UseLiteDemoArgs {
   std::string model;  // package root, dist/ or dist/model.json
   std::string text;   // one sentence per line; empty: the pinned corpus
-  std::string out = "hilm-demo";
+  std::string out = "hilm-demo-use-lite";
   Index tokens = 50000;  // tokens of activations (whole sentences, at least this many)
   Index epochs = 2;      // SAE training epochs per candidate and seed
   std::uint64_t seed = 0;

@@ -19,6 +19,7 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/detail/raise.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
@@ -200,6 +201,25 @@ inline RowMatrix<float> use_lite_embed_input(const UseLiteWeights& w,
   return x;
 }
 
+/// Attention of one sentence (rows `o` to `end` of `qkv`), written into the same rows of `ctx`.
+inline void use_lite_sentence_attention(const UseLiteBlock& b, const RowMatrix<float>& qkv, Index o,
+                                        Index end, RowMatrix<float>& ctx) {
+  const Index d = b.heads * b.head_depth;
+  const Index n = end - o;
+  if (n == 0) return;
+  for (Index h = 0; h < b.heads; ++h) {
+    const Index c = h * b.head_depth;
+    const RowMatrix<float> q = qkv.block(o, c, n, b.head_depth) * b.query_scale;
+    RowMatrix<float> scores = q * qkv.block(o, d + c, n, b.head_depth).transpose();
+    for (Index i = 0; i < n; ++i) {
+      const float m = scores.row(i).maxCoeff();
+      scores.row(i) = (scores.row(i).array() - m).exp();
+      scores.row(i) /= scores.row(i).sum();
+    }
+    ctx.block(o, c, n, b.head_depth).noalias() = scores * qkv.block(o, 2 * d + c, n, b.head_depth);
+  }
+}
+
 /// Multi-head self-attention context (before the output projection) of the sentences whose rows
 /// start at `offsets[s]`; each sentence attends only to its own tokens (the graph's padding bias
 /// −1e9 gives the other positions an exactly-zero weight in float).
@@ -208,26 +228,17 @@ inline RowMatrix<float> use_lite_attention(const UseLiteBlock& b, const RowMatri
   const Index d = b.heads * b.head_depth;
   RowMatrix<float> ctx(qkv.rows(), d);
   const auto sentences = static_cast<long>(offsets.size()) - 1;
+  ParallelGuard guard;  // the score matrices and Eigen's products allocate
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(dynamic, 1) if (sentences > 1 && qkv.rows() > 64)
 #endif
   for (long s = 0; s < sentences; ++s) {
-    const Index o = offsets[static_cast<std::size_t>(s)];
-    const Index n = offsets[static_cast<std::size_t>(s) + 1] - o;
-    if (n == 0) continue;
-    for (Index h = 0; h < b.heads; ++h) {
-      const Index c = h * b.head_depth;
-      const RowMatrix<float> q = qkv.block(o, c, n, b.head_depth) * b.query_scale;
-      RowMatrix<float> scores = q * qkv.block(o, d + c, n, b.head_depth).transpose();
-      for (Index i = 0; i < n; ++i) {
-        const float m = scores.row(i).maxCoeff();
-        scores.row(i) = (scores.row(i).array() - m).exp();
-        scores.row(i) /= scores.row(i).sum();
-      }
-      ctx.block(o, c, n, b.head_depth).noalias() =
-          scores * qkv.block(o, 2 * d + c, n, b.head_depth);
-    }
+    guard.run([&] {
+      use_lite_sentence_attention(b, qkv, offsets[static_cast<std::size_t>(s)],
+                                  offsets[static_cast<std::size_t>(s) + 1], ctx);
+    });
   }
+  guard.rethrow();
   return ctx;
 }
 
