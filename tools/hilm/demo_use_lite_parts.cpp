@@ -32,7 +32,7 @@ namespace {
 // leading piece.
 constexpr double kMinRate = 0.001, kMaxRate = 0.02, kMinPurity = 0.25, kMaxSentenceShare = 0.05;
 constexpr std::size_t kLabelled = 10, kLowerConcepts = 30, kProbes = 3, kAblated = 10;
-constexpr Index kNeighbours = 10;
+constexpr Index kNeighbours = 10, kTrainRows = 20000;
 const std::vector<double> kAlphas = {0, 1, 2, 4, 8};
 
 bool contains_any(const std::vector<std::int32_t>& ids, const std::set<std::int32_t>& wanted) {
@@ -262,14 +262,22 @@ LayerStage fit_layer(const std::string& name, const Corpus& corpus, const UseLit
   s.options.candidates = {{512, 16}, {1024, 16}, {1024, 32}};
   s.options.seeds = {a.seed, a.seed + 1, a.seed + 2};
   s.options.epsilon = 0.02;
-  s.options.base.batch_size = 256;
+  s.options.base.batch_size = 512;
   s.options.base.epochs = a.epochs;
-  s.options.base.learning_rate = 1e-3;
+  s.options.base.learning_rate = 2e-3;
   s.options.base.dead_after_rows = 20000;
   s.options.base.init_sample_rows = 8192;
   s.options.base.geometric_median_iterations = 20;
   s.options.base.progress = progress_bar("SAE " + name);
-  MatrixSource source(*s.x);
+  // SAEs train (and are scored) on at most kTrainRows rows spread evenly over the corpus, so the
+  // default run fits its time budget; labels use every row.
+  RowMatrix<float> train = *s.x;
+  if (s.x->rows() > kTrainRows) {
+    train.resize(kTrainRows, s.x->cols());
+    for (Index i = 0; i < kTrainRows; ++i) train.row(i) = s.x->row(i * s.x->rows() / kTrainRows);
+  }
+  s.train_rows = train.rows();
+  MatrixSource source(train);
   s.selection = select_sae_size<float>(source, s.options);
   s.labels = concept_labels(s.selection.models.front(), *s.x, corpus.pieces, {.top_pieces = 5});
   s.seconds = watch.seconds();
@@ -293,6 +301,7 @@ nlohmann::json layer_json(const LayerStage& s) {
   }
   const auto& chosen = s.selection.candidates[static_cast<std::size_t>(s.selection.chosen)];
   return {{"mean_activation_norm", s.mean_norm},
+          {"train_rows", s.train_rows},
           {"seeds", s.options.seeds},
           {"epsilon", s.options.epsilon},
           {"rule",

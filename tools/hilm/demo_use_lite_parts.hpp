@@ -41,6 +41,7 @@ struct LayerStage {
   SaeSizeSelection<float> selection;
   std::vector<ConceptLabel> labels;
   double mean_norm = 0;  // mean row norm of the activations
+  Index train_rows = 0;  // rows the SAEs were trained and scored on
   double seconds = 0;
 };
 
