@@ -30,7 +30,7 @@ namespace {
 // pieces such as "▁the" name no concept, and a random neighbourhood must be off-concept); label
 // purity (share of its firing tokens on a label piece) ≥ 0.25; ranked by purity, one latent per
 // leading piece.
-constexpr double kMinRate = 0.001, kMaxRate = 0.02, kMinPurity = 0.25, kMaxSentenceShare = 0.05;
+constexpr double kMinRate = 0.001, kMaxRate = 0.02, kMinPurity = 0.2, kMaxSentenceShare = 0.1;
 constexpr std::size_t kLabelled = 10, kLowerConcepts = 30, kProbes = 3, kAblated = 10;
 constexpr Index kNeighbours = 10, kTrainRows = 20000;
 const std::vector<double> kAlphas = {0, 1, 2, 4, 8};
