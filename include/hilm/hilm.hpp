@@ -67,9 +67,11 @@
 #include <hilm/nmf/nnls.hpp>
 #include <hilm/nmf/rank_selection.hpp>
 #include <hilm/nmf/separable.hpp>
+#include <hilm/sae/concept_labels.hpp>
 #include <hilm/sae/duplicates.hpp>
 #include <hilm/sae/options.hpp>
 #include <hilm/sae/result.hpp>
+#include <hilm/sae/size_selection.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
 #include <hilm/sae/stability.hpp>
 #include <hilm/sae/weights.hpp>
@@ -91,6 +93,7 @@
 #include <hilm/steer/concept_graph_links.hpp>
 #include <hilm/steer/edit.hpp>
 #include <hilm/steer/hierarchical.hpp>
+#include <hilm/steer/model_steering.hpp>
 #include <hilm/steer/side_effects.hpp>
 #include <hilm/steer/steer.hpp>
 #include <hilm/synth/discrete.hpp>

@@ -35,6 +35,7 @@
 
 #include "cli_common.hpp"
 #include "demo_esrgan.hpp"
+#include "demo_use_lite.hpp"
 #include "render_svg.hpp"
 #include "svg_plot.hpp"
 
@@ -456,26 +457,47 @@ void setup(CLI::App& root) {
   cmd->add_option("--samples", args->samples, "Samples drawn (after selection)")
       ->check(CLI::Range(Index{2000}, Index{10'000'000}))
       ->capture_default_str();
-  cmd->add_option("--epochs", args->epochs, "SAE training epochs")
-      ->check(CLI::Range(Index{1}, Index{1000}))
-      ->capture_default_str();
-  // Temporary --case hook of the ESRGAN branch (issue 15); the demo's owner adds the real
-  // dispatch.
+  CLI::Option* epochs = cmd->add_option("--epochs", args->epochs,
+                                        "SAE training epochs (--case use-lite: per candidate "
+                                        "size and seed, default 2)")
+                            ->check(CLI::Range(Index{1}, Index{1000}))
+                            ->capture_default_str();
+  // The real networks (issue 15): `--case use-lite --model DIR` runs the same pipeline on the
+  // USE-lite sentence encoder (demo_use_lite.cpp), `--case esrgan --model DIR` steers the
+  // ESRGAN-slim image generator (demo_esrgan.cpp); the synthetic case stays the default.
   auto demo_case = std::make_shared<std::string>("synthetic");
+  auto real = std::make_shared<UseLiteDemoArgs>();
   auto esrgan = std::make_shared<EsrganDemoArgs>();
-  cmd->add_option("--case", *demo_case, "synthetic or esrgan")
-      ->check(CLI::IsMember({"synthetic", "esrgan"}))
+  cmd->add_option("--case", *demo_case,
+                  "synthetic (default), use-lite (a real text transformer) or esrgan (a real "
+                  "image generator)")
+      ->check(CLI::IsMember({"synthetic", "use-lite", "esrgan"}))
       ->capture_default_str();
-  cmd->add_option("--model", esrgan->model, "esrgan: the fetched esrgan package directory");
+  auto model = std::make_shared<std::string>();
+  cmd->add_option("--model", *model,
+                  "use-lite, esrgan: the fetched package directory (scripts/fetch-models.sh)");
+  cmd->add_option("--text", real->text,
+                  "use-lite: sentences, one per line (default: the pinned corpus)");
+  cmd->add_option("--tokens", real->tokens, "use-lite: tokens of activations")
+      ->check(CLI::Range(Index{2000}, Index{10'000'000}))
+      ->capture_default_str();
   cmd->add_option(
       "--image", esrgan->images,
       "esrgan: PNG/JPEG images (default: Debian's sklearn photos + the package fixture)");
-  cmd->callback([args, demo_case, esrgan] {
+  cmd->callback([args, demo_case, real, esrgan, model, epochs] {
     if (*demo_case == "esrgan") {
-      if (esrgan->model.empty()) throw usage_error("demo --case esrgan needs --model DIR");
+      if (model->empty()) throw usage_error("demo --case esrgan needs --model DIR");
+      esrgan->model = *model;
       esrgan->out = args->out == "hilm-demo" ? "hilm-demo-esrgan" : args->out;
       esrgan->seed = args->seed;
       run_demo_esrgan(*esrgan);
+    } else if (*demo_case == "use-lite") {
+      UseLiteDemoArgs a = *real;
+      a.model = *model;
+      a.out = args->out == "hilm-demo" ? "hilm-demo-use-lite" : args->out;
+      a.seed = args->seed;
+      if (epochs->count() > 0) a.epochs = args->epochs;
+      run_use_lite_demo(a);
     } else {
       run(*args);
     }
