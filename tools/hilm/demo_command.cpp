@@ -459,7 +459,7 @@ void setup(CLI::App& root) {
       ->capture_default_str();
   CLI::Option* epochs = cmd->add_option("--epochs", args->epochs,
                                         "SAE training epochs (--case use-lite: per candidate "
-                                        "size and seed, default 2)")
+                                        "size and seed, default 3)")
                             ->check(CLI::Range(Index{1}, Index{1000}))
                             ->capture_default_str();
   // The real networks (issue 15): `--case use-lite --model DIR` runs the same pipeline on the

@@ -15,7 +15,7 @@ struct UseLiteDemoArgs {
   std::string text;   // one sentence per line; empty: the pinned corpus
   std::string out = "hilm-demo-use-lite";
   Index tokens = 50000;  // tokens of activations (whole sentences, at least this many)
-  Index epochs = 2;      // SAE training epochs per candidate and seed
+  Index epochs = 3;      // SAE training epochs per candidate and seed
   std::uint64_t seed = 0;
 };
 

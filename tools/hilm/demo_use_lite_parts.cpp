@@ -26,17 +26,37 @@ namespace {
 // Rule for the labelled latents (fixed before any steering is run): firing on 0.1 %–2 % of the
 // tokens (rarer latents have too few examples to name, denser ones are not one concept —
 // REAL-MODELS.md §A saw clean concepts in that band); label = its most frequent pieces (≤ 3, each
-// on ≥ 10 % of its firing tokens) that occur in at most 5 % of the corpus sentences (common
-// pieces such as "▁the" name no concept, and a random neighbourhood must be off-concept); label
-// purity (share of its firing tokens on a label piece) ≥ 0.25; ranked by purity, one latent per
-// leading piece.
-constexpr double kMinRate = 0.001, kMaxRate = 0.02, kMinPurity = 0.2, kMaxSentenceShare = 0.1;
-constexpr std::size_t kLabelled = 10, kLowerConcepts = 30, kProbes = 3, kAblated = 10;
+// on ≥ 10 % of its firing tokens) that are whole-word pieces (a leading "▁" and at least 3 more
+// characters: sub-word fragments and short function words name no concept) occurring in at most
+// 10 % of the corpus sentences (common pieces such as "▁the" name no concept, and a random
+// neighbourhood must be off-concept); label purity (share of its firing tokens on a label piece)
+// ≥ 0.2; the label's pieces together in 1 %–10 % of the sentences (at least ~18 of the default
+// 1,760, so that 10 nearest neighbours can all be on-concept); cohesion ≥ 0.3 in the UNSTEERED
+// model's output space (mean share of on-concept sentences among the 10 nearest corpus sentences
+// of the label's own sentences: the nearest-neighbour read-out can only see a concept that is a
+// neighbourhood of the output space — a function word such as "▁when" is not); ranked by purity,
+// one latent per leading piece. Nothing here looks at a steered output.
+constexpr double kMinRate = 0.001, kMaxRate = 0.02, kMinPurity = 0.2, kMaxSentenceShare = 0.1,
+                 kMinSentenceShare = 0.01, kMinCohesion = 0.3;
+constexpr std::size_t kLabelled = 10, kLowerConcepts = 30, kProbes = 3, kAblated = 10,
+                      kMinWordChars = 3;
 constexpr Index kNeighbours = 10, kTrainRows = 20000;
 const std::vector<double> kAlphas = {0, 1, 2, 4, 8};
 
 bool contains_any(const std::vector<std::int32_t>& ids, const std::set<std::int32_t>& wanted) {
   return std::any_of(ids.begin(), ids.end(), [&](std::int32_t t) { return wanted.count(t) > 0; });
+}
+
+// A whole-word piece: sentencepiece's word-start marker "▁" (U+2581, 3 bytes of UTF-8) followed by
+// at least kMinWordChars characters (counted as UTF-8 lead bytes).
+bool whole_word(const std::string& piece) {
+  const std::string marker = "\u2581";
+  if (piece.rfind(marker, 0) != 0) return false;
+  std::size_t chars = 0;
+  for (std::size_t i = marker.size(); i < piece.size(); ++i) {
+    if ((static_cast<unsigned char>(piece[i]) & 0xC0) != 0x80) ++chars;
+  }
+  return chars >= kMinWordChars;
 }
 
 std::vector<bool> sentence_flags(const Corpus& c, const std::set<std::int32_t>& wanted) {
@@ -68,8 +88,51 @@ RowMatrix<float> code_columns(const SaeWeights<float>& w, const RowMatrix<float>
   return out;
 }
 
+// The kNeighbours nearest corpus sentences (cosine of the unit output embeddings) of every corpus
+// sentence, itself excluded.
+std::vector<std::vector<Index>> nearest_sentences(const Corpus& c) {
+  const Index n = c.embeddings.rows();
+  std::vector<std::vector<Index>> out(static_cast<std::size_t>(n));
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  constexpr Index batch = 256;
+  for (Index start = 0; start < n; start += batch) {
+    const Index rows = std::min(batch, n - start);
+    const RowMatrix<float> sim = c.embeddings.middleRows(start, rows) * c.embeddings.transpose();
+    for (Index r = 0; r < rows; ++r) {
+      const Index self = start + r;
+      for (Index j = 0; j < n; ++j) order[static_cast<std::size_t>(j)] = j;
+      const auto k = static_cast<std::ptrdiff_t>(std::min(kNeighbours + 1, n));
+      std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](Index a, Index b) {
+        return sim(r, a) > sim(r, b) || (sim(r, a) == sim(r, b) && a < b);
+      });
+      auto& list = out[static_cast<std::size_t>(self)];
+      for (std::ptrdiff_t j = 0; j < k && static_cast<Index>(list.size()) < kNeighbours; ++j) {
+        if (order[static_cast<std::size_t>(j)] != self)
+          list.push_back(order[static_cast<std::size_t>(j)]);
+      }
+    }
+  }
+  return out;
+}
+
+// Mean share of flagged sentences among the nearest neighbours of the flagged sentences.
+double cohesion(const std::vector<std::vector<Index>>& nearest, const std::vector<bool>& flags) {
+  double total = 0;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    if (!flags[i]) continue;
+    std::size_t on = 0;
+    for (const Index j : nearest[i]) on += flags[static_cast<std::size_t>(j)] ? 1 : 0;
+    total +=
+        static_cast<double>(on) / static_cast<double>(std::max<std::size_t>(nearest[i].size(), 1));
+    ++count;
+  }
+  return count == 0 ? 0 : total / static_cast<double>(count);
+}
+
 std::vector<Labelled> choose(const LayerStage& layer, const Corpus& corpus,
-                             const std::map<std::string, std::int32_t>& id_of, std::size_t count) {
+                             const std::map<std::string, std::int32_t>& id_of,
+                             const std::vector<std::vector<Index>>& nearest, std::size_t count) {
   // Share of the corpus sentences that contain each piece (cached per piece id).
   std::map<std::int32_t, double> share;
   auto share_of = [&](std::int32_t id) {
@@ -91,6 +154,7 @@ std::vector<Labelled> choose(const LayerStage& layer, const Corpus& corpus,
     for (std::size_t p = 0; p < l.top_pieces.size() && c.pieces.size() < 3; ++p) {
       const auto& [piece, n] = l.top_pieces[p];
       if (static_cast<double>(n) < 0.1 * static_cast<double>(l.fires)) break;
+      if (!whole_word(piece)) continue;
       const std::int32_t id = id_of.at(piece);
       if (share_of(id) > kMaxSentenceShare) continue;  // too common to name a concept
       c.pieces.push_back(piece);
@@ -103,7 +167,9 @@ std::vector<Labelled> choose(const LayerStage& layer, const Corpus& corpus,
     const auto flags = sentence_flags(corpus, c.ids);
     c.sentence_share = static_cast<double>(std::count(flags.begin(), flags.end(), true)) /
                        static_cast<double>(flags.size());
-    if (c.sentence_share > kMaxSentenceShare) continue;
+    if (c.sentence_share > kMaxSentenceShare || c.sentence_share < kMinSentenceShare) continue;
+    c.cohesion = cohesion(nearest, flags);
+    if (c.cohesion < kMinCohesion) continue;
     pool.push_back(std::move(c));
   }
   std::stable_sort(pool.begin(), pool.end(),
@@ -126,23 +192,37 @@ nlohmann::json labelled_json(const std::vector<Labelled>& list, const std::strin
                    {"pieces", c.pieces},
                    {"purity", c.purity},
                    {"firing_rate", c.firing_rate},
-                   {"sentence_share", c.sentence_share}});
+                   {"sentence_share", c.sentence_share},
+                   {"cohesion", c.cohesion}});
   }
   return out;
 }
 
-// Probe sentences for a latent: starting at ⌊t·N/3⌋ (t = 0, 1, 2), the first sentence of at
-// least 5 tokens that contains none of the latent's pieces.
-std::vector<std::size_t> probes_for(const Corpus& c, const Labelled& latent) {
+// Neutral probe sentences for a latent: starting at ⌊t·N/3⌋ (t = 0, 1, 2), the first sentence of
+// at least 5 tokens that contains none of the latent's pieces and none of whose 10 nearest corpus
+// sentences (unsteered) does — so that a rise measures the steering, not a probe already near the
+// concept (REAL-MODELS.md §A steered "neutral probe sentences"); when no such sentence exists the
+// neighbour condition is dropped.
+std::vector<std::size_t> probes_for(const Corpus& c, const Labelled& latent,
+                                    const std::vector<bool>& flags,
+                                    const std::vector<std::vector<Index>>& nearest) {
   std::vector<std::size_t> out;
   const std::size_t n = c.ids.size();
-  for (std::size_t t = 0; t < kProbes; ++t) {
-    for (std::size_t i = t * n / kProbes; i < n; ++i) {
-      if (c.ids[i].size() < 5 || contains_any(c.ids[i], latent.ids)) continue;
-      if (std::find(out.begin(), out.end(), i) != out.end()) continue;
-      out.push_back(i);
-      break;
+  auto neutral = [&](std::size_t i) {
+    return std::none_of(nearest[i].begin(), nearest[i].end(),
+                        [&](Index j) { return flags[static_cast<std::size_t>(j)]; });
+  };
+  for (const bool strict : {true, false}) {
+    for (std::size_t t = 0; t < kProbes && out.size() < kProbes; ++t) {
+      for (std::size_t i = t * n / kProbes; i < n; ++i) {
+        if (c.ids[i].size() < 5 || contains_any(c.ids[i], latent.ids)) continue;
+        if (strict && !neutral(i)) continue;
+        if (std::find(out.begin(), out.end(), i) != out.end()) continue;
+        out.push_back(i);
+        break;
+      }
     }
+    if (out.size() == kProbes) break;
   }
   return out;
 }
@@ -165,11 +245,12 @@ std::vector<Index> as_index(const std::vector<std::size_t>& rows) {
 
 // Steering curve and ablation of one latent of layer 1.
 nlohmann::json steer_one(const UseLite& model, const LayerStage& layer, const Labelled& latent,
-                         const Corpus& c, std::vector<double>& curve, bool& identical) {
+                         const Corpus& c, const std::vector<std::vector<Index>>& nearest,
+                         std::vector<double>& curve, bool& identical) {
   const auto& w = layer.selection.models.front();
   const Vector<float> direction = w.w_dec.row(latent.latent).transpose();
   const std::vector<bool> flags = sentence_flags(c, latent.ids);
-  const std::vector<std::size_t> probes = probes_for(c, latent);
+  const std::vector<std::size_t> probes = probes_for(c, latent, flags, nearest);
   const SteeringCurve steered =
       steering_curve(model, batch_of(c, probes), direction,
                      {.layer = "layer1", .alphas = kAlphas, .scale = layer.mean_norm});
@@ -259,10 +340,18 @@ LayerStage fit_layer(const std::string& name, const Corpus& corpus, const UseLit
   s.mean_norm = mean_row_norm(*s.x);
   // Candidates around what REAL-MODELS.md §A found useful (2,048 latents, k 32 on layer 1),
   // scaled to the demo's budget; minimality picks among them.
-  s.options.candidates = {{512, 16}, {1024, 16}, {1024, 32}};
+  // Layer 1 is steered, so it gets the larger dictionaries (REAL-MODELS.md §A: 2,048 latents,
+  // k 32); layer 0 only feeds the concept graph.
+  if (name == "layer0") {
+    s.options.candidates = {{512, 32}, {1024, 32}};
+  } else {
+    s.options.candidates = {{1024, 32}, {2048, 32}};
+  }
   s.options.seeds = {a.seed, a.seed + 1, a.seed + 2};
   s.options.epsilon = 0.02;
-  s.options.base.batch_size = 512;
+  // Batches of 128 give 2x the optimiser steps of 512 for the same arithmetic (the SAEs were
+  // under-trained at 78 steps per run).
+  s.options.base.batch_size = 256;
   s.options.base.epochs = a.epochs;
   s.options.base.learning_rate = 2e-3;
   s.options.base.dead_after_rows = 20000;
@@ -337,14 +426,27 @@ Selection select_latents(const std::vector<LayerStage>& layers, const Corpus& co
     for (const std::int32_t id : corpus.ids[s]) id_of.emplace(corpus.pieces[row++], id);
   }
   Selection out;
-  out.layer0 = choose(layers[0], corpus, id_of, kLowerConcepts);
-  out.layer1 = choose(layers[1], corpus, id_of, kLabelled);
+  out.nearest = nearest_sentences(corpus);
+  out.layer0 = choose(layers[0], corpus, id_of, out.nearest, kLowerConcepts);
+  out.layer1 = choose(layers[1], corpus, id_of, out.nearest, kLabelled);
   out.json = {{"rule",
-               "firing rate in [0.1 %, 2 %] of tokens; label = its most frequent pieces (<= 3, "
-               "each on >= 10 % of its firing tokens) that occur in <= 5 % of the corpus "
-               "sentences; purity (share of firing tokens on a label piece) >= 0.25; ranked by "
-               "purity, one latent per leading piece; the first layer-1 latent is the demo's "
-               "chosen latent"},
+               "fixed before steering: firing rate in [0.1 %, 2 %] of tokens; label = its most "
+               "frequent pieces (<= 3, each on >= 10 % of its firing tokens) that are whole-word "
+               "pieces (leading U+2581 and >= 3 more characters) occurring in <= 10 % of the "
+               "corpus sentences; purity (share of firing tokens on a label piece) >= 0.2; the "
+               "label's pieces together in 1 %-10 % of the sentences; cohesion >= 0.3 (mean share "
+               "of on-concept sentences among the 10 nearest corpus sentences of the label's own "
+               "sentences, UNSTEERED model); ranked by purity, one "
+               "latent per leading piece; the first 10 layer-1 latents are steered and the first "
+               "of them is the demo's chosen latent; probes: per latent 3 sentences (from 0, 1/3 "
+               "and 2/3 of the corpus) without its pieces and without on-concept sentences among "
+               "their 10 nearest (unsteered)"},
+              {"min_firing_rate", kMinRate},
+              {"max_firing_rate", kMaxRate},
+              {"min_purity", kMinPurity},
+              {"max_piece_sentence_share", kMaxSentenceShare},
+              {"min_label_sentence_share", kMinSentenceShare},
+              {"min_cohesion", kMinCohesion},
               {"layer0", labelled_json(out.layer0, "L0")},
               {"layer1", labelled_json(out.layer1, "L1")}};
   return out;
@@ -398,7 +500,7 @@ nlohmann::json steering_stage(const UseLite& model, const LayerStage& layer1,
   for (const auto& latent : chosen.layer1) {
     std::vector<double> curve;
     bool identical = false;
-    latents.push_back(steer_one(model, layer1, latent, corpus, curve, identical));
+    latents.push_back(steer_one(model, layer1, latent, corpus, chosen.nearest, curve, identical));
     rising += latents.back()["rises"].get<bool>() ? 1 : 0;
     all_identical = all_identical && identical;
     series.push_back({latent.name("L1"), kAlphas, curve});

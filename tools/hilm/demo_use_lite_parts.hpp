@@ -53,12 +53,14 @@ struct Labelled {
   double purity = 0;                // share of firing rows whose piece is a label piece
   double firing_rate = 0;
   double sentence_share = 0;  // corpus sentences containing a label piece
+  double cohesion = 0;        // on-concept share of the 10 nearest sentences of its own sentences
   [[nodiscard]] std::string name(const std::string& layer) const;
 };
 
 struct Selection {
   std::vector<Labelled> layer0;  // lower concepts of the graph
   std::vector<Labelled> layer1;  // the 10 labelled latents; [0] is the demo's chosen latent
+  std::vector<std::vector<Index>> nearest;  // 10 nearest corpus sentences of each (unsteered)
   nlohmann::json json;
 };
 
