@@ -65,12 +65,13 @@ void check_steered(const nlohmann::json& s) {
 }  // namespace
 
 TEST_CASE("cli: demo --case use-lite writes every report field (small run)",
-          "[cli][demo][needs-use-lite]") {
+          "[cli][demo][needs-use-lite][slow]") {
   hilm::test::TempDir dir;
   const std::string out = dir.file("use-lite");
   // A small run (10,000 tokens, 1 epoch: enough for some latents to pass the labelling rule)
-  // checks the fields; it also runs under the sanitizers. The default size is the acceptance case
-  // below (and `make run`).
+  // checks the fields. [slow]: under ASan the run exceeds run_hilm's 60 s timeout, so it runs in
+  // the Release stage only; the sanitizers cover UseLite (tests/models) and the steering code
+  // (tests/steer) directly. The default size is the acceptance case below (and `make run`).
   const auto run = run_hilm({"demo", "--case", "use-lite", "--model", kModel, "--tokens", "10000",
                              "--epochs", "1", "--out", out});
   INFO(run.err);
