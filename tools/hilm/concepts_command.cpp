@@ -95,6 +95,27 @@ nlohmann::json parent_json(Index lower, double effect, double p_value) {
   return {{"lower", lower}, {"id", lower}, {"effect", effect}, {"p_value", p_value}};
 }
 
+// The "uppers" array of the JSON: per upper concept its id, parents (with effect and p-value),
+// fit and screen counts — the same for the dense and the sparse result (the sparse one also
+// counts its candidates).
+template <class Result>
+nlohmann::json uppers_json(const Result& result, bool with_candidates) {
+  nlohmann::json uppers = nlohmann::json::array();
+  for (Index u = 0; u < result.upper; ++u) {
+    const auto& r = result.uppers[static_cast<std::size_t>(u)];
+    nlohmann::json parents = nlohmann::json::array();
+    for (std::size_t t = 0; t < r.parents.size(); ++t) {
+      parents.push_back(parent_json(r.parents[t], r.effects[t], r.p_values[t]));
+    }
+    nlohmann::json entry = {
+        {"upper", u},   {"id", result.lower + u}, {"parents", parents},
+        {"fit", r.fit}, {"best_fit", r.best_fit}, {"screened", r.screened.size()}};
+    if (with_candidates) entry["candidates"] = r.candidates.size();
+    uppers.push_back(std::move(entry));
+  }
+  return uppers;
+}
+
 nlohmann::json run_dense(const ConceptsArgs& args, const Codes& lower, const Codes& upper,
                          const std::string& out_path) {
   hilm::ConceptGraphOptions options;
@@ -124,25 +145,11 @@ nlohmann::json run_dense(const ConceptsArgs& args, const Codes& lower, const Cod
   } catch (const hilm::io_error& e) {
     throw bad_input("", e.what());
   }
-  nlohmann::json uppers = nlohmann::json::array();
-  for (Index u = 0; u < result.upper; ++u) {
-    const auto& r = result.uppers[static_cast<std::size_t>(u)];
-    nlohmann::json parents = nlohmann::json::array();
-    for (std::size_t t = 0; t < r.parents.size(); ++t) {
-      parents.push_back(parent_json(r.parents[t], r.effects[t], r.p_values[t]));
-    }
-    uppers.push_back({{"upper", u},
-                      {"id", result.lower + u},
-                      {"parents", parents},
-                      {"fit", r.fit},
-                      {"best_fit", r.best_fit},
-                      {"screened", r.screened.size()}});
-  }
   nlohmann::json j;
   j["lower"] = result.lower;
   j["upper"] = result.upper;
   j["edges"] = result.graph.num_edges();
-  j["uppers"] = uppers;
+  j["uppers"] = uppers_json(result, false);
   return j;
 }
 
@@ -179,26 +186,11 @@ nlohmann::json run_sparse(const ConceptsArgs& args, const Codes& lower, const Co
   } catch (const hilm::io_error& e) {
     throw bad_input("", e.what());
   }
-  nlohmann::json uppers = nlohmann::json::array();
-  for (Index u = 0; u < result.upper; ++u) {
-    const auto& r = result.uppers[static_cast<std::size_t>(u)];
-    nlohmann::json parents = nlohmann::json::array();
-    for (std::size_t t = 0; t < r.parents.size(); ++t) {
-      parents.push_back(parent_json(r.parents[t], r.effects[t], r.p_values[t]));
-    }
-    uppers.push_back({{"upper", u},
-                      {"id", result.lower + u},
-                      {"parents", parents},
-                      {"fit", r.fit},
-                      {"best_fit", r.best_fit},
-                      {"screened", r.screened.size()},
-                      {"candidates", r.candidates.size()}});
-  }
   nlohmann::json j;
   j["lower"] = result.lower;
   j["upper"] = result.upper;
   j["edges"] = result.edges.size();
-  j["uppers"] = uppers;
+  j["uppers"] = uppers_json(result, true);
   j["nonzeros_lower"] = lower.sparse.nonZeros();
   j["nonzeros_upper"] = upper.sparse.nonZeros();
   j["pairs_tested"] = result.pairs_tested;
