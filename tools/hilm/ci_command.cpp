@@ -198,7 +198,7 @@ void setup_ci(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("ci", &setup_ci);
+[[maybe_unused]] const bool registered_ci = register_command("ci", &setup_ci);
 
 }  // namespace
 }  // namespace hilm::cli

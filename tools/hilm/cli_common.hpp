@@ -51,8 +51,9 @@ Globals& globals();
 /// A subcommand: `setup` adds it to the root app (name, options, callback).
 using CommandSetup = std::function<void(CLI::App& root)>;
 
-/// Registers a subcommand; call it from a namespace-scope initialiser in <name>_command.cpp:
-///   [[maybe_unused]] const bool registered = hilm::cli::register_command("info", &setup_info);
+/// Registers a subcommand; call it from a namespace-scope initialiser in <name>_command.cpp,
+/// named after the command (the tool may be compiled as one translation unit):
+///   const bool registered_info = hilm::cli::register_command("info", &setup_info);
 /// Commands appear in `--help` in name order.
 bool register_command(const std::string& name, CommandSetup setup);
 

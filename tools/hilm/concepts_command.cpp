@@ -279,7 +279,7 @@ void setup_concepts(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("concepts", &setup_concepts);
+[[maybe_unused]] const bool registered_concepts = register_command("concepts", &setup_concepts);
 
 }  // namespace
 }  // namespace hilm::cli

@@ -504,7 +504,7 @@ void setup(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("demo", &setup);
+[[maybe_unused]] const bool registered_demo = register_command("demo", &setup);
 
 }  // namespace
 }  // namespace hilm::cli

@@ -177,7 +177,7 @@ void setup_extract(CLI::App& root) {
   cmd->callback([a] { run_extract(*a); });
 }
 
-[[maybe_unused]] const bool registered = register_command("extract", &setup_extract);
+[[maybe_unused]] const bool registered_extract = register_command("extract", &setup_extract);
 
 }  // namespace
 }  // namespace hilm::cli

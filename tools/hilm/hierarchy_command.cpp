@@ -104,7 +104,7 @@ void setup_hierarchy(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("hierarchy", &setup_hierarchy);
+[[maybe_unused]] const bool registered_hierarchy = register_command("hierarchy", &setup_hierarchy);
 
 }  // namespace
 }  // namespace hilm::cli

@@ -109,7 +109,7 @@ void setup_info(CLI::App& root) {
   cmd->callback([path] { run_info(*path); });
 }
 
-[[maybe_unused]] const bool registered = register_command("info", &setup_info);
+[[maybe_unused]] const bool registered_info = register_command("info", &setup_info);
 
 }  // namespace
 }  // namespace hilm::cli

@@ -128,7 +128,7 @@ void setup_nmf(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("nmf", &setup_nmf);
+[[maybe_unused]] const bool registered_nmf = register_command("nmf", &setup_nmf);
 
 }  // namespace
 }  // namespace hilm::cli

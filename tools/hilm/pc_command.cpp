@@ -199,7 +199,7 @@ void setup_pc(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("pc", &setup_pc);
+[[maybe_unused]] const bool registered_pc = register_command("pc", &setup_pc);
 
 }  // namespace
 }  // namespace hilm::cli

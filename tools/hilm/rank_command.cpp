@@ -93,7 +93,7 @@ void setup_rank(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("rank", &setup_rank);
+[[maybe_unused]] const bool registered_rank = register_command("rank", &setup_rank);
 
 }  // namespace
 }  // namespace hilm::cli

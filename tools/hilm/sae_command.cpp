@@ -459,7 +459,7 @@ void setup_sae(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("sae", &setup_sae);
+[[maybe_unused]] const bool registered_sae = register_command("sae", &setup_sae);
 
 }  // namespace
 }  // namespace hilm::cli

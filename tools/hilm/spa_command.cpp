@@ -68,7 +68,7 @@ void setup_spa(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("spa", &setup_spa);
+[[maybe_unused]] const bool registered_spa = register_command("spa", &setup_spa);
 
 }  // namespace
 }  // namespace hilm::cli

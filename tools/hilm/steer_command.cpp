@@ -124,7 +124,7 @@ void setup_steer(CLI::App& root) {
   cmd->callback([a] { run_steer(*a); });
 }
 
-[[maybe_unused]] const bool registered = register_command("steer", &setup_steer);
+[[maybe_unused]] const bool registered_steer = register_command("steer", &setup_steer);
 
 }  // namespace
 }  // namespace hilm::cli

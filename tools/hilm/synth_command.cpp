@@ -430,7 +430,7 @@ void setup_synth(CLI::App& root) {
   });
 }
 
-[[maybe_unused]] const bool registered = register_command("synth", &setup_synth);
+[[maybe_unused]] const bool registered_synth = register_command("synth", &setup_synth);
 
 }  // namespace
 }  // namespace hilm::cli
