@@ -60,6 +60,17 @@ void check_steered(const nlohmann::json& s) {
   for (const char* f : {"sentences", "fraction_before", "fraction_after", "drop"}) {
     CHECK(s["ablation"].contains(f));
   }
+  // The two baselines on the same probes: same alphas, same α = 0 starting point.
+  for (const char* b : {"difference_of_means", "random_direction"}) {
+    REQUIRE(s["baselines"].contains(b));
+    const auto& curve = s["baselines"][b]["on_concept_fraction"];
+    REQUIRE(curve.size() == 5);
+    CHECK(curve[0] == s["on_concept_fraction"][0]);
+    CHECK(s["baselines"][b]["rises"].is_boolean());
+  }
+  const double cosine = s["baselines"]["difference_of_means"]["cosine_with_decoder"].get<double>();
+  CHECK(cosine >= -1.0);
+  CHECK(cosine <= 1.0);
 }
 
 }  // namespace
@@ -92,6 +103,9 @@ TEST_CASE("cli: demo --case use-lite writes every report field (small run)",
   check_steered(steering["chosen"]);
   CHECK(steering["chosen"] == steering["latents"][0]);
   CHECK(steering["alpha0_bit_identical"].get<bool>());
+  for (const char* f : {"rising_difference_of_means", "rising_random_direction"}) {
+    CHECK(steering["baselines"][f].get<std::size_t>() <= steering["latents"].size());
+  }
   CHECK(report["concept_graph"].contains("edges"));
   // concepts.tsv: a header and one line per latent of both layers.
   const std::string tsv = read_file(out + "/concepts.tsv");

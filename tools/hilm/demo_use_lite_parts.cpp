@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <hilm/core/random.hpp>
 #include <hilm/graph/dot.hpp>
 #include <hilm/hierarchy/concept_graph.hpp>
 #include <hilm/sources/matrix_source.hpp>
@@ -243,7 +244,56 @@ std::vector<Index> as_index(const std::vector<std::size_t>& rows) {
   return {rows.begin(), rows.end()};
 }
 
-// Steering curve and ablation of one latent of layer 1.
+// The on-concept fraction (mean over the probes) at every α of kAlphas, steering `direction`.
+std::vector<double> concept_curve(const UseLite& model, const LayerStage& layer, const Corpus& c,
+                                  const std::vector<std::size_t>& probes,
+                                  const std::vector<bool>& flags,
+                                  const Eigen::Ref<const Vector<float>>& direction,
+                                  bool* identical = nullptr) {
+  const SteeringCurve steered =
+      steering_curve(model, batch_of(c, probes), direction,
+                     {.layer = "layer1", .alphas = kAlphas, .scale = layer.mean_norm});
+  if (identical != nullptr) *identical = steered.zero_alpha_identical;
+  std::vector<double> curve;
+  for (const auto& y : steered.outputs) {
+    curve.push_back(
+        mean(on_concept_fraction(y, c.embeddings, flags, kNeighbours, as_index(probes))));
+  }
+  return curve;
+}
+
+// The acceptance's rise: ≤ 0.1 at α = 0 and ≥ 0.8 at some α.
+bool rises(const std::vector<double>& curve) {
+  return curve.front() <= 0.1 && *std::max_element(curve.begin(), curve.end()) >= 0.8;
+}
+
+// The label's difference-of-means direction at layer 1: mean activation of the tokens that are
+// one of its pieces minus the mean activation of all tokens (the supervised baseline that
+// steering benchmarks compare SAE latents with: Marks & Tegmark 2023, "The Geometry of Truth";
+// Wu et al. 2025, "AxBench").
+Vector<float> difference_of_means(const Corpus& c, const std::set<std::int32_t>& ids) {
+  Vector<double> on = Vector<double>::Zero(c.layer1.cols());
+  Index count = 0, row = 0;
+  for (const auto& sentence : c.ids) {
+    for (const std::int32_t id : sentence) {
+      if (ids.count(id) > 0) {
+        on += c.layer1.row(row).transpose().cast<double>();
+        ++count;
+      }
+      ++row;
+    }
+  }
+  const Vector<double> all = c.layer1.cast<double>().colwise().mean().transpose();
+  return (on / static_cast<double>(std::max<Index>(count, 1)) - all).cast<float>();
+}
+
+double cosine(const Vector<float>& a, const Vector<float>& b) {
+  const double den = static_cast<double>(a.norm()) * static_cast<double>(b.norm());
+  return den > 0 ? static_cast<double>(a.dot(b)) / den : 0.0;
+}
+
+// Steering curve and ablation of one latent of layer 1, beside two baselines on the same probes:
+// the label's difference-of-means direction and a random direction (seeded by the latent).
 nlohmann::json steer_one(const UseLite& model, const LayerStage& layer, const Labelled& latent,
                          const Corpus& c, const std::vector<std::vector<Index>>& nearest,
                          std::vector<double>& curve, bool& identical) {
@@ -251,16 +301,14 @@ nlohmann::json steer_one(const UseLite& model, const LayerStage& layer, const La
   const Vector<float> direction = w.w_dec.row(latent.latent).transpose();
   const std::vector<bool> flags = sentence_flags(c, latent.ids);
   const std::vector<std::size_t> probes = probes_for(c, latent, flags, nearest);
-  const SteeringCurve steered =
-      steering_curve(model, batch_of(c, probes), direction,
-                     {.layer = "layer1", .alphas = kAlphas, .scale = layer.mean_norm});
-  identical = steered.zero_alpha_identical;
-  curve.clear();
-  for (const auto& y : steered.outputs) {
-    curve.push_back(
-        mean(on_concept_fraction(y, c.embeddings, flags, kNeighbours, as_index(probes))));
-  }
-  const double top = *std::max_element(curve.begin(), curve.end());
+  curve = concept_curve(model, layer, c, probes, flags, direction, &identical);
+  const Vector<float> mean_difference = difference_of_means(c, latent.ids);
+  const std::vector<double> dm_curve =
+      concept_curve(model, layer, c, probes, flags, mean_difference);
+  Random rng(0x5eedULL + static_cast<std::uint64_t>(latent.latent));
+  Vector<float> random(direction.size());
+  for (Index i = 0; i < random.size(); ++i) random(i) = static_cast<float>(rng.normal());
+  const std::vector<double> random_curve = concept_curve(model, layer, c, probes, flags, random);
   // Ablation on the first sentences that contain the pieces.
   std::vector<std::size_t> on;
   for (std::size_t i = 0; i < c.ids.size() && on.size() < kAblated; ++i) {
@@ -286,8 +334,15 @@ nlohmann::json steer_one(const UseLite& model, const LayerStage& layer, const La
           {"probe_sentences", probe_text},
           {"alphas", kAlphas},
           {"on_concept_fraction", curve},
-          {"alpha0_bit_identical", steered.zero_alpha_identical},
-          {"rises", curve.front() <= 0.1 && top >= 0.8},
+          {"alpha0_bit_identical", identical},
+          {"rises", rises(curve)},
+          {"baselines",
+           {{"difference_of_means",
+             {{"on_concept_fraction", dm_curve},
+              {"rises", rises(dm_curve)},
+              {"cosine_with_decoder", cosine(direction, mean_difference)}}},
+            {"random_direction",
+             {{"on_concept_fraction", random_curve}, {"rises", rises(random_curve)}}}}},
           {"ablation",
            {{"sentences", on.size()},
             {"fraction_before", f_before},
@@ -495,13 +550,16 @@ nlohmann::json steering_stage(const UseLite& model, const LayerStage& layer1,
   const Stopwatch watch;
   nlohmann::json latents = nlohmann::json::array();
   std::vector<PlotSeries> series;
-  int rising = 0;
+  int rising = 0, rising_dm = 0, rising_random = 0;
   bool all_identical = true;
   for (const auto& latent : chosen.layer1) {
     std::vector<double> curve;
     bool identical = false;
     latents.push_back(steer_one(model, layer1, latent, corpus, chosen.nearest, curve, identical));
-    rising += latents.back()["rises"].get<bool>() ? 1 : 0;
+    const auto& last = latents.back();
+    rising += last["rises"].get<bool>() ? 1 : 0;
+    rising_dm += last["baselines"]["difference_of_means"]["rises"].get<bool>() ? 1 : 0;
+    rising_random += last["baselines"]["random_direction"]["rises"].get<bool>() ? 1 : 0;
     all_identical = all_identical && identical;
     series.push_back({latent.name("L1"), kAlphas, curve});
   }
@@ -518,6 +576,13 @@ nlohmann::json steering_stage(const UseLite& model, const LayerStage& layer1,
       {"latents", latents},
       {"rising", rising},
       {"labelled", latents.size()},
+      {"baselines",
+       {{"rule",
+         "the same probes and alphas; difference_of_means: mean layer-1 activation of the "
+         "tokens that are one of the label's pieces minus the mean over all tokens; "
+         "random_direction: a standard normal direction seeded by the latent index"},
+        {"rising_difference_of_means", rising_dm},
+        {"rising_random_direction", rising_random}}},
       {"alpha0_bit_identical", all_identical},
       {"acceptance", {{"chosen_rises", first["rises"]}, {"at_least_5_of_10_rise", rising >= 5}}},
       {"seconds", watch.seconds()}};
@@ -545,6 +610,11 @@ void print_summary(const nlohmann::json& r) {
   std::fprintf(stderr, "  %d of %d labelled latents rise from <= 0.1 to >= 0.8; alpha 0 %s\n",
                s["rising"].get<int>(), s["labelled"].get<int>(),
                s["alpha0_bit_identical"].get<bool>() ? "bit-identical" : "NOT bit-identical");
+  std::fprintf(stderr,
+               "  baselines on the same probes: the labels' difference-of-means directions rise "
+               "for %d, random directions for %d\n",
+               s["baselines"]["rising_difference_of_means"].get<int>(),
+               s["baselines"]["rising_random_direction"].get<int>());
   std::fprintf(stderr, "  ablation of %s: on-concept fraction %.2f -> %.2f\n",
                c["name"].get<std::string>().c_str(), c["ablation"]["fraction_before"].get<double>(),
                c["ablation"]["fraction_after"].get<double>());
