@@ -32,7 +32,7 @@ SANITIZE_CONFIG := -DCMAKE_CXX_COMPILER=clang++ -DHILM_SANITIZE=ON -DHILM_NATIVE
   -DCMAKE_BUILD_TYPE=RelWithDebInfo '-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG'
 SANITIZE_CTEST := -LE slow
 
-.PHONY: run test test-sanitize fuzz bench format format-check deps models clean
+.PHONY: run test test-sanitize fuzz bench compare format format-check deps models clean
 
 deps:
 	@scripts/install-deps.sh $(TEST_DEPS)
@@ -78,6 +78,13 @@ bench:
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DHILM_BUILD_BENCHMARKS=ON -DHILM_BUILD_TESTS=OFF
 	cmake --build build-bench -j $(JOBS) --target hilm_bench
 	build-bench/benchmarks/hilm_bench
+
+# The side-by-side scripts (benchmarks/compare/run_all.sh): hilm against PyTorch, scikit-learn and
+# RcppML, the peers on OpenBLAS (installed here; a peer on the reference BLAS stops the run), one
+# table in build-bench/compare.md. Take it on an idle machine.
+compare:
+	@scripts/install-deps.sh $(BENCH_DEPS)
+	benchmarks/compare/run_all.sh build-bench/compare.md
 
 FORMAT_DIRS := include tests tools examples benchmarks
 format:

@@ -1,7 +1,7 @@
 // Sparse-autoencoder training throughput (DESIGN.md §5): optimiser steps per architecture and
 // shape, reported as time per step and rows/s, and the encoder GEMM alone in GFLOP/s.
-// The headline shape is d = 512, m = 4096, k = 32, batch 1024 (benchmarks/compare/sae_vs_torch.sh
-// runs it next to PyTorch).
+// The shapes benchmarks/compare/sae_vs_torch.sh runs next to PyTorch: d 512, m 4096, k 32; d 768,
+// m 24,576, k 32 (GPT-2-small width x32); d 2304, m 16,384, k 64 (Gemma-2-2B width); batch 1024.
 #include <cstdint>
 
 #include <Eigen/Core>
@@ -74,11 +74,13 @@ void BM_Sae_EncoderGemm(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
-#define HILM_SAE_SHAPES              \
-  ArgNames({"d", "m", "k", "batch"}) \
-      ->Args({512, 4096, 32, 1024})  \
-      ->Args({768, 16384, 64, 1024}) \
-      ->Args({64, 256, 8, 1024})     \
+#define HILM_SAE_SHAPES               \
+  ArgNames({"d", "m", "k", "batch"})  \
+      ->Args({512, 4096, 32, 1024})   \
+      ->Args({768, 16384, 64, 1024})  \
+      ->Args({768, 24576, 32, 1024})  \
+      ->Args({2304, 16384, 64, 1024}) \
+      ->Args({64, 256, 8, 1024})      \
       ->Unit(benchmark::kMillisecond)
 
 BENCHMARK(BM_Sae_TopKStep)->HILM_SAE_SHAPES->UseManualTime();

@@ -11,14 +11,26 @@
 # Environment: HILM_BIN   a `hilm` binary (default: build one in build-compare/ with -O3 -march=native)
 #              SHARED     the shared bench folder (default: ../shared/bench next to the repo)
 #              THREADS    threads for everyone (default 2)
-# Needs: python3-sklearn, python3-numpy, r-cran-rcppml (Debian packages); /usr/bin/python3.
-# Take figures on a quiet machine (check `uptime`): OpenMP on an oversubscribed machine is slow.
+# Installs its peers (python3-sklearn, python3-numpy, r-cran-rcppml) with OpenBLAS and refuses to
+# report a ratio when a peer runs on the reference BLAS (peer_env.sh); the BLAS and thread count
+# are printed beside each peer's figure. Take figures on a quiet machine (check `uptime`): OpenMP
+# on an oversubscribed machine is slow. Last lines: one machine-readable row per peer,
+# "nmf M N R PEER peer_s hilm_s ratio".
 set -euo pipefail
 M=${1:-3000}; N=${2:-800}; R=${3:-12}; ITERS=${4:-200}; SEED=${5:-0}
 THREADS=${THREADS:-2}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SHARED=${SHARED:-$(cd "$ROOT/../shared/bench" && pwd)}
 PY=/usr/bin/python3
+# shellcheck source=peer_env.sh
+source "$ROOT/benchmarks/compare/peer_env.sh"
+peer_install python3-sklearn python3-numpy python3-scipy r-cran-rcppml cmake ninja-build g++ \
+  libeigen3-dev libcli11-dev nlohmann-json3-dev
+declare -A NOTE
+peer_python_blas "scikit-learn" numpy scipy sklearn
+NOTE[sklearn-cd]=$PEER_BLAS_NOTE; NOTE[sklearn-mu]=$PEER_BLAS_NOTE
+peer_r_blas "RcppML" RcppML
+NOTE[RcppML]=$PEER_BLAS_NOTE
 if [[ -z "${HILM_BIN:-}" ]]; then
   BUILD="$ROOT/build-compare"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHILM_BUILD_TESTS=OFF \
@@ -34,9 +46,7 @@ export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$T
 echo "# data: ${M} x ${N}, rank ${R}, ${ITERS} peer iterations, ${THREADS} threads; $(uptime | sed 's/.*load/load/')"
 PEERS="$WORK/peers.txt"
 "$PY" "$SHARED/sklearn_nmf.py" "$WORK/data.npy" "$R" "$ITERS" | tee "$PEERS"
-if command -v Rscript >/dev/null; then
-  Rscript "$SHARED/rcppml_nmf.R" "$WORK/data.f64" "$M" "$N" "$R" "$ITERS" | tee -a "$PEERS"
-fi
+Rscript "$SHARED/rcppml_nmf.R" "$WORK/data.f64" "$M" "$N" "$R" "$ITERS" | tee -a "$PEERS"
 
 # One hilm run: prints "elapsed rel_error iterations".
 run_hilm() {
@@ -68,7 +78,9 @@ time_to_error() {
   echo "$best $(echo "$out" | cut -d' ' -f2) $hi"
 }
 
-printf '%-12s %10s %10s %12s %10s %8s %8s\n' peer peer_s peer_err hilm_s hilm_err iters ratio
+printf '%-12s %10s %10s %12s %10s %8s %8s  %s\n' peer peer_s peer_err hilm_s hilm_err iters ratio \
+  "peer BLAS"
+ROWS=()
 while read -r line; do
   name=$(echo "$line" | cut -d: -f1)
   secs=$(echo "$line" | sed -E 's/.*: ([0-9.]+)s.*/\1/')
@@ -77,5 +89,8 @@ while read -r line; do
   target=$("$PY" -c "print($err + 5e-6)")
   read -r hs he hi <<<"$(time_to_error "$target")"
   ratio=$("$PY" -c "print(f'{$secs / $hs:.2f}' if '$hs' != 'nan' else 'nan')")
-  printf '%-12s %10s %10s %12.4f %10.5f %8s %8s\n' "$name" "$secs" "$err" "$hs" "$he" "$hi" "$ratio"
+  printf '%-12s %10s %10s %12.4f %10.5f %8s %8s  %s\n' "$name" "$secs" "$err" "$hs" "$he" "$hi" \
+    "$ratio" "${NOTE[$name]:-?}"
+  ROWS+=("nmf $M $N $R $name $secs $hs $ratio")
 done <"$PEERS"
+printf '%s\n' "${ROWS[@]}"
