@@ -42,7 +42,7 @@ torch_run() {
 }
 hilm_run() {
   OMP_NUM_THREADS=$THREADS "$BENCH" \
-    --benchmark_filter="BM_Sae_(TopKStep|EncoderGemm)/d:$D/m:$M/k:$K/batch:$BATCH\$" \
+    --benchmark_filter="BM_Sae_(TopKStep|EncoderGemm)/d:$D/m:$M/k:$K/batch:$BATCH/" \
     --benchmark_min_time=2 --benchmark_format=json >"$TMP/hilm.json" 2>/dev/null
   "$PY" - "$TMP/hilm.json" "$D" "$M" <<'PYEOF'
 import json, sys
