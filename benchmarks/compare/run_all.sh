@@ -38,7 +38,7 @@ for l in lines:
     elif f and f[0] == "nmf" and len(f) == 8:
         m, n, r, peer, ps, hs, ratio = f[1:]
         target = {"sklearn-cd": ">= 3x", "RcppML": ">= 2x"}.get(peer, "")
-        rows.append(f"| NMF {m}x{n} rank {r}, to the peer's error | {peer} | {float(ps):.3f} s"
+        rows.append(f"| NMF {m}x{n} rank {r}, each side to the peer's error floor | {peer} | {float(ps):.3f} s"
                     f" | {float(hs):.3f} s | {ratio}x | {target} |")
 text = "\n".join([notes[0]] + ["# peer " + b for b in blas] + [""] + rows + ["", notes[-1]]) + "\n"
 with open(sys.argv[2] + ".tmp", "w") as f:  # written whole, then renamed
