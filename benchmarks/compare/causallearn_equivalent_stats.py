@@ -8,7 +8,13 @@ two eigh calls and the gamma approximation), not their code. It anchors the hilm
 when the issue's measured figures (KCI n=1000: 0.70 s; PC fisherz 10000x20: 0.31 s) cannot be
 re-measured.  Run: /usr/bin/python3 benchmarks/compare/causallearn_equivalent_stats.py
 """
+import os
+import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_blas  # noqa: E402  (the OpenBLAS check every side-by-side script makes)
+
 import numpy as np
 from scipy import stats
 from scipy.spatial.distance import pdist, squareform
@@ -58,6 +64,8 @@ def kci_conditional(x, y, z):
 
 
 def main():
+    note = peer_blas.require_openblas("numpy/scipy", ["numpy", "scipy"])
+    print(f"# numpy/scipy: BLAS {note}")
     rng = np.random.RandomState(11)
     n, p = 10000, 20
     data = rng.randn(n, p)
@@ -69,7 +77,7 @@ def main():
     for q in queries:
         fisherz_call(corr, n, *q)
     per_test = (time.perf_counter() - t0) / len(queries)
-    print(f"fisherz: {len(queries)} tests, {per_test * 1e6:.2f} us per test")
+    print(f"fisherz: {len(queries)} tests, {per_test * 1e6:.2f} us per test [{note}]")
 
     rng = np.random.RandomState(7)
     m = 1000
@@ -81,7 +89,7 @@ def main():
         t0 = time.perf_counter()
         pv = kci_conditional(xc, yc, zc)
         times.append(time.perf_counter() - t0)
-    print(f"kci conditional n={m}: best {min(times):.3f} s (p = {pv:.6f})")
+    print(f"kci conditional n={m}: best {min(times):.3f} s (p = {pv:.6f}) [{note}]")
 
 
 if __name__ == "__main__":

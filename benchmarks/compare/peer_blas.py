@@ -29,7 +29,8 @@ def mapped_libraries():
     return sorted(libs)
 
 
-def main(modules):
+def blas_info(modules):
+    """The dict described in the module comment, for this process after importing `modules`."""
     loaded = {}
     for name in modules:
         module = importlib.import_module(name)
@@ -68,8 +69,20 @@ def main(modules):
         if os.environ.get("PEER_THREADS"):
             loaded["torch"].set_num_threads(int(os.environ["PEER_THREADS"]))
         info["torch_threads"] = int(loaded["torch"].get_num_threads())
-    print(json.dumps(info))
+    return info
+
+
+def require_openblas(label, modules):
+    """For Python side-by-side scripts: exits 3 with a clear message unless `modules` run on
+    OpenBLAS; returns a short note ("OpenBLAS 0.3.21 ..., 2 threads") to print beside figures."""
+    info = blas_info(modules)
+    if info["kind"] != "openblas":
+        sys.stderr.write(f"refusing to report a ratio: {label} runs on the {info['kind']} BLAS "
+                         f"({', '.join(info['libraries']) or 'none mapped'}), not OpenBLAS (install "
+                         "libopenblas0-pthread)\n")
+        sys.exit(3)
+    return f"{info['config'] or info['libraries'][0]}, {info['threads']} BLAS threads"
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    print(json.dumps(blas_info(sys.argv[1:])))

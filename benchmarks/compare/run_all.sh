@@ -6,7 +6,8 @@
 #
 # SAE: TopK training rows/s against PyTorch at the three shapes of issue 16 (sae_vs_torch.sh).
 # NMF: time to the peer's error at 3000 x 800 rank 12 against scikit-learn (cd, mu) and RcppML
-# (nmf_vs_peers.sh). Take it on an idle machine (the load average is printed at start and end).
+# (nmf_vs_peers.sh); the Fisher-z / KCI anchor (causallearn_equivalent_stats.py), printed only.
+# Take it on an idle machine (the load average is printed at start and end).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$ROOT/build-bench/compare.md}
@@ -19,6 +20,10 @@ for shape in "512 4096 32" "768 24576 32" "2304 16384 64"; do
   "$ROOT/benchmarks/compare/sae_vs_torch.sh" $shape | tee -a "$LOG"
 done
 "$ROOT/benchmarks/compare/nmf_vs_peers.sh" 3000 800 12 200 0 | tee -a "$LOG"
+# The CI-test anchor (numpy/scipy restatement of causal-learn's per-call work; causal-learn is not
+# installable here): printed with its BLAS, not put in the ratio table.
+OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 \
+  "$ROOT/benchmarks/compare/causallearn_equivalent_stats.py" | tee -a "$LOG"
 echo "# compare: end $(date -u +%FT%TZ); $(uptime | sed 's/.*load/load/')" | tee -a "$LOG"
 
 /usr/bin/python3 - "$LOG" "$OUT" <<'PYEOF'
