@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -15,16 +13,12 @@
 #include <hilm/io/png.hpp>
 
 #include "support/catch.hpp"
+#include "support/files.hpp"
 
 namespace {
 
 std::string jpeg_fixture(const std::string& name) {
   return std::string(HILM_TEST_DATA_DIR) + "/jpeg/" + name;
-}
-
-std::vector<std::uint8_t> jpeg_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace
@@ -65,7 +59,7 @@ TEST_CASE("unsupported and malformed JPEG files are io_errors naming the file", 
   CHECK_THROWS_WITH(
       hilm::read_image(jpeg_fixture("progressive.jpg")),
       Catch::Matchers::Contains("progressive") && Catch::Matchers::Contains("progressive.jpg"));
-  const auto good = jpeg_bytes(jpeg_fixture("colour_420.jpg"));
+  const auto good = hilm::test::read_bytes(jpeg_fixture("colour_420.jpg"));
   REQUIRE_NOTHROW(hilm::decode_jpeg(good, "cut.jpg"));
   for (const std::size_t n :
        {std::size_t{1}, std::size_t{3}, std::size_t{30}, good.size() / 2, good.size() - 2}) {
@@ -86,7 +80,7 @@ TEST_CASE("unsupported and malformed JPEG files are io_errors naming the file", 
 
 TEST_CASE("decode_jpeg survives random corruption: a result or an io_error, never worse",
           "[io][jpeg]") {
-  const auto good = jpeg_bytes(jpeg_fixture("colour_420.jpg"));
+  const auto good = hilm::test::read_bytes(jpeg_fixture("colour_420.jpg"));
   std::mt19937_64 rng(2026);
   int failures = 0;
   for (int trial = 0; trial < 300; ++trial) {

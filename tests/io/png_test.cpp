@@ -5,8 +5,6 @@
 // io_error naming the file.
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <span>
 #include <string>
@@ -16,6 +14,7 @@
 #include <hilm/io/png.hpp>
 
 #include "support/catch.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -25,11 +24,6 @@ using hilm::PngImage;
 
 std::string png_fixture(const std::string& name) {
   return std::string(HILM_TEST_DATA_DIR) + "/png/" + name;
-}
-
-std::vector<std::uint8_t> png_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 PngImage random_image(Index width, Index height, int channels, std::uint64_t seed) {
@@ -114,7 +108,7 @@ TEST_CASE("write_png then read_png gives back the pixels, deterministically", "[
       CHECK(back.height == h);
       CHECK(back.channels == channels);
       CHECK(back.samples == image.samples);
-      CHECK(hilm::encode_png(image) == png_file_bytes(path));
+      CHECK(hilm::encode_png(image) == hilm::test::read_bytes(path));
     }
   }
 }

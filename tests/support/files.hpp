@@ -1,10 +1,11 @@
-// Test files in and out: read_file (a whole file as a string), bytes_of (a string as the bytes of
-// an in-memory file), npy_fixture (the path of a file in tests/data/npy), write_csv and
-// write_exact_csv (a matrix written as a small CSV fixture).
+// Test files in and out: read_file (a whole file as a string), read_bytes (as bytes), bytes_of (a
+// string as the bytes of an in-memory file), npy_fixture (the path of a file in tests/data/npy),
+// write_csv and write_exact_csv (a matrix written as a small CSV fixture).
 #ifndef HILM_TESTS_SUPPORT_FILES_HPP
 #define HILM_TESTS_SUPPORT_FILES_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,12 @@ namespace hilm::test {
 
 /// The contents of the file at `path`, byte for byte ("" when it cannot be read).
 inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The contents of the file at `path` as unsigned bytes (empty when it cannot be read).
+inline std::vector<std::uint8_t> read_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
