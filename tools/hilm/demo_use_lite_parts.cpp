@@ -283,8 +283,7 @@ Vector<float> difference_of_means(const Corpus& c, const std::set<std::int32_t>&
       ++row;
     }
   }
-  const Vector<double> all = c.layer1.cast<double>().colwise().mean().transpose();
-  return (on / static_cast<double>(std::max<Index>(count, 1)) - all).cast<float>();
+  return (on / static_cast<double>(std::max<Index>(count, 1)) - c.layer1_mean).cast<float>();
 }
 
 double cosine(const Vector<float>& a, const Vector<float>& b) {
@@ -384,6 +383,7 @@ void run_model(const UseLite& model, Corpus& c) {
                             std::to_string(c.tokens) + " tokens");
   }
   require_finite(c.layer1, "demo: layer1 activations");
+  c.layer1_mean = c.layer1.cast<double>().colwise().mean().transpose();
   c.seconds = watch.seconds();
 }
 

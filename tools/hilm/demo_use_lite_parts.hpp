@@ -29,6 +29,7 @@ struct Corpus {
   std::vector<std::string> pieces;             // piece of every token row, sentence by sentence
   Index tokens = 0;
   RowMatrix<float> layer0, layer1;  // tokens × 512 each
+  Vector<double> layer1_mean;       // mean layer-1 activation over all tokens
   RowMatrix<float> embeddings;      // sentences × 512, unit rows
   double seconds = 0;               // forward pass
 };
