@@ -89,6 +89,7 @@ TEST_CASE("cli: demo --case use-lite writes every report field (small run)",
   REQUIRE(run.exit_code == 0);
   const auto printed = nlohmann::json::parse(run.out);
   CHECK(printed.contains("elapsed_seconds"));
+  CHECK(nlohmann::json::parse(read_file(out + "/report.json")).contains("elapsed_seconds"));
   const auto report = nlohmann::json::parse(read_file(out + "/report.json"));
   CHECK(report["model"]["kind"].get<std::string>().find("not an LLM") != std::string::npos);
   // Whole sentences until at least 10,000 tokens (a sentence has at most 128).
@@ -106,6 +107,17 @@ TEST_CASE("cli: demo --case use-lite writes every report field (small run)",
   for (const char* f : {"rising_difference_of_means", "rising_random_direction"}) {
     CHECK(steering["baselines"][f].get<std::size_t>() <= steering["latents"].size());
   }
+  // The rest of the pool: every latent the rule admits beyond the labelled ones, steered alike.
+  const auto& pool = steering["pool"];
+  REQUIRE(pool["latents"].size() == pool["size"].get<std::size_t>());
+  CHECK(pool["size"].get<std::size_t>() == report["labelled_latents"]["layer1_pool"].size());
+  if (pool["size"].get<std::size_t>() > 0) CHECK(steering["latents"].size() == 10);
+  int pool_rising = 0;
+  for (const auto& p : pool["latents"]) {
+    REQUIRE(p["on_concept_fraction"].size() == 5);
+    pool_rising += p["rises"].get<bool>() ? 1 : 0;
+  }
+  CHECK(pool["rising"].get<int>() == pool_rising);
   CHECK(report["concept_graph"].contains("edges"));
   // concepts.tsv: a header and one line per latent of both layers.
   const std::string tsv = read_file(out + "/concepts.tsv");

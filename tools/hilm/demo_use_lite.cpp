@@ -138,7 +138,7 @@ void run(const UseLiteDemoArgs& a, OutputSet& outputs) {
         "labelled_latents.rule in the report); use more --tokens");
   }
   report["steering"] = demo_use_lite::steering_stage(model, layers[1], chosen, corpus, out_file);
-  report["elapsed_seconds_total"] = total.seconds();
+  report["elapsed_seconds"] = total.seconds();
   require_finite_json(report, "demo: report.json");
   write_text(out_file("report.json"), report.dump(2) + "\n");
   demo_use_lite::print_summary(report);

@@ -61,6 +61,7 @@ struct Labelled {
 struct Selection {
   std::vector<Labelled> layer0;  // lower concepts of the graph
   std::vector<Labelled> layer1;  // the 10 labelled latents; [0] is the demo's chosen latent
+  std::vector<Labelled> pool;    // the rest of the layer-1 latents the rule admits (≤ 40)
   std::vector<std::vector<Index>> nearest;  // 10 nearest corpus sentences of each (unsteered)
   nlohmann::json json;
 };
