@@ -21,6 +21,10 @@ set(_hilm_include_dir "${PROJECT_SOURCE_DIR}/include")
 file(GLOB_RECURSE _hilm_headers RELATIVE "${_hilm_include_dir}" CONFIGURE_DEPENDS
      "${_hilm_include_dir}/hilm/*.hpp")
 list(REMOVE_ITEM _hilm_headers "hilm/hilm.hpp")
+# hilm/dist/ (the optional MPI layer) needs <mpi.h>: checked only when HILM_WITH_MPI is on.
+if(NOT HILM_WITH_MPI)
+  list(FILTER _hilm_headers EXCLUDE REGEX "^hilm/dist/")
+endif()
 list(SORT _hilm_headers)
 
 set(_hilm_header_tus)
@@ -37,6 +41,9 @@ endforeach()
 add_library(hilm_header_checks OBJECT ${_hilm_header_tus})
 target_link_libraries(hilm_header_checks PRIVATE hilm::hilm hilm_dev_flags
                                                  nlohmann_json::nlohmann_json)
+if(HILM_WITH_MPI)
+  target_link_libraries(hilm_header_checks PRIVATE hilm::mpi)
+endif()
 set_target_properties(hilm_header_checks PROPERTIES
   UNITY_BUILD OFF  # one header per translation unit is the point
   DISABLE_PRECOMPILE_HEADERS ON

@@ -42,6 +42,31 @@
 
 namespace hilm {
 
+namespace detail {
+
+/// The correlation matrix from a p × p scatter (or covariance) matrix Σ (x − x̄)(x − x̄)ᵀ: unit
+/// diagonal, entries clipped to [−1, 1]. Shared by `correlation_matrix` and the sharded version
+/// (hilm/dist/sharded_stats.hpp), which reduces the scatter over ranks first.
+/// @throws hilm::invalid_argument naming the first constant column (zero diagonal).
+inline Matrix<double> correlation_from_scatter(Matrix<double> c) {
+  const Index p = c.cols();
+  Vector<double> scale(p);
+  for (Index j = 0; j < p; ++j) {
+    if (!(c(j, j) > 0.0))
+      hilm::detail::raise<invalid_argument>("correlation_matrix: column " + std::to_string(j) +
+                                            " is constant");
+    scale(j) = 1.0 / std::sqrt(c(j, j));
+  }
+  c = scale.asDiagonal() * c * scale.asDiagonal();
+  for (Index j = 0; j < p; ++j) {
+    c(j, j) = 1.0;
+    for (Index i = 0; i < p; ++i) c(i, j) = std::clamp(c(i, j), -1.0, 1.0);
+  }
+  return c;
+}
+
+}  // namespace detail
+
 /// Pearson correlation matrix of the columns of `data` (numpy's `corrcoef(data.T)`), in double
 /// precision whatever the input scalar.
 /// @param[in] data n × p samples in rows, n ≥ 2.
@@ -61,20 +86,7 @@ template <class Derived>
   centered.rowwise() -= centered.colwise().mean();
   Matrix<double> c = Matrix<double>::Zero(p, p);
   c.template selfadjointView<Eigen::Lower>().rankUpdate(centered.transpose());
-  c = c.template selfadjointView<Eigen::Lower>();
-  Vector<double> scale(p);
-  for (Index j = 0; j < p; ++j) {
-    if (!(c(j, j) > 0.0))
-      hilm::detail::raise<invalid_argument>("correlation_matrix: column " + std::to_string(j) +
-                                            " is constant");
-    scale(j) = 1.0 / std::sqrt(c(j, j));
-  }
-  c = scale.asDiagonal() * c * scale.asDiagonal();
-  for (Index j = 0; j < p; ++j) {
-    c(j, j) = 1.0;
-    for (Index i = 0; i < p; ++i) c(i, j) = std::clamp(c(i, j), -1.0, 1.0);
-  }
-  return c;
+  return detail::correlation_from_scatter(c.template selfadjointView<Eigen::Lower>());
 }
 
 /// Partial correlation ρ(x, y | z) from a correlation (or covariance) matrix.
