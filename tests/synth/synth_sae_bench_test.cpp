@@ -268,6 +268,11 @@ TEST_CASE("synth-sae-bench: the same seed gives the same truth and samples",
   CHECK(a.bias == b.bias);
   CHECK(a.magnitude_stds == b.magnitude_stds);
   CHECK(a.correlation_factor == b.correlation_factor);
+  {
+    // The thread count does not change the truth (the orthogonalisation sums in a fixed order).
+    const hilm::ScopedThreads one_thread(1);
+    CHECK(make_synth_sae_bench(options).feature_vectors == a.feature_vectors);
+  }
   options.seed = 12;
   const auto c = make_synth_sae_bench(options);
   CHECK(a.feature_vectors != c.feature_vectors);

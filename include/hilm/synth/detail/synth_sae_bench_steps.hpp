@@ -15,6 +15,7 @@
 
 #include <Eigen/Core>
 
+#include <hilm/core/detail/parallel.hpp>
 #include <hilm/core/distributions.hpp>
 #include <hilm/core/random.hpp>
 #include <hilm/core/types.hpp>
@@ -182,7 +183,7 @@ inline RowMatrix<float> random_unit_rows(Index m, Index d, Random& rng) {
 /// Pushes the rows of `v` apart (SAELens `orthogonalize_embeddings`): Adam (β = 0.9, 0.999,
 /// ε = 1e-8, PyTorch's defaults) on L(V) = Σ_{i≠j} (v_i·v_j)² + m · Σ_i (‖v_i‖² − 1)², whose
 /// gradient is 4·(G − diag G)·V + 4m·diag(‖v_i‖² − 1)·V with G = V·Vᵀ; rows are renormalised at
-/// the end. G is formed in blocks of rows, so memory stays O(block · m). SAELens' chunked
+/// the end. G is formed in blocks of 256 rows, so memory stays O(256 · m). SAELens' chunked
 /// variant is assumed to compute the same gradient (its chunking is for memory only).
 inline void orthogonalize_rows(RowMatrix<float>& v, int steps, double lr) {
   const Index m = v.rows(), d = v.cols();
@@ -191,19 +192,27 @@ inline void orthogonalize_rows(RowMatrix<float>& v, int steps, double lr) {
   constexpr double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   RowMatrix<float> grad(m, d), moment1 = RowMatrix<float>::Zero(m, d),
                                moment2 = RowMatrix<float>::Zero(m, d);
-  RowMatrix<float> gram;
+  const Index blocks = (m + block - 1) / block;
   for (int t = 1; t <= steps; ++t) {
-    for (Index b0 = 0; b0 < m; b0 += block) {
-      const Index nb = std::min(block, m - b0);
-      gram.noalias() = v.middleRows(b0, nb) * v.transpose();
-      for (Index k = 0; k < nb; ++k) gram(k, b0 + k) = 0;
-      grad.middleRows(b0, nb).noalias() = 4.0f * gram * v;
-      for (Index k = 0; k < nb; ++k) {
-        const Index i = b0 + k;
-        const float excess = v.row(i).squaredNorm() - 1.0f;
-        grad.row(i) += (4.0f * static_cast<float>(m) * excess) * v.row(i);
-      }
+    // Blocks of rows in parallel, each block's products on one thread (Eigen does not thread a
+    // product inside a parallel region): the sums are then formed in the same order whatever the
+    // thread count, so the truth does not depend on it.
+    ParallelGuard guard;
+#pragma omp parallel for schedule(dynamic)
+    for (Index b = 0; b < blocks; ++b) {
+      guard.run([&] {
+        const Index b0 = b * block, nb = std::min(block, m - b0);
+        RowMatrix<float> gram = v.middleRows(b0, nb) * v.transpose();
+        for (Index k = 0; k < nb; ++k) gram(k, b0 + k) = 0;
+        grad.middleRows(b0, nb).noalias() = 4.0f * gram * v;
+        for (Index k = 0; k < nb; ++k) {
+          const Index i = b0 + k;
+          const float excess = v.row(i).squaredNorm() - 1.0f;
+          grad.row(i) += (4.0f * static_cast<float>(m) * excess) * v.row(i);
+        }
+      });
     }
+    guard.rethrow();
     const auto c1 = static_cast<float>(1 - std::pow(beta1, t));
     const auto c2 = static_cast<float>(1 - std::pow(beta2, t));
     moment1 = static_cast<float>(beta1) * moment1 + static_cast<float>(1 - beta1) * grad;
