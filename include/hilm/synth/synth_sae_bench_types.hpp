@@ -91,8 +91,10 @@ struct SynthSaeBenchOptions {
   double bias_norm = 0.5;
 
   /// Seed of the truth and (by default) of the samples (SynthSAEBench-16k: 42). The same options
-  /// give the same truth bit for bit; hilm's random engine is not PyTorch's, so the truth is a
-  /// draw of the same model, not SAELens' tensors.
+  /// give the same truth bit for bit within one build, whatever the thread count (another
+  /// compiler or flags may round differently, e.g. by contracting a·b + c into an FMA); hilm's
+  /// random engine is not PyTorch's, so the truth is a draw of the same model, not SAELens'
+  /// tensors.
   std::uint64_t seed = 42;
 
   /// Checks the options. @returns a message naming the offending field, or nothing when valid.
