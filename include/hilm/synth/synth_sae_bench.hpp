@@ -360,7 +360,7 @@ class SynthSaeBenchSampler {
     }
   }
 
-  static constexpr Index kBlock = 64;         // rows per latent product
+  static constexpr Index kBlock = 64;         // rows whose engines and ε are drawn together
   static constexpr Index kFeatureBlock = 64;  // features per thinning block
   const SynthSaeBenchModel* model_;
   Index rows_;
