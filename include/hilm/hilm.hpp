@@ -103,6 +103,8 @@
 #include <hilm/synth/selection_hierarchy.hpp>
 #include <hilm/synth/selection_hierarchy_types.hpp>
 #include <hilm/synth/sparse_linear.hpp>
+#include <hilm/synth/synth_sae_bench.hpp>
+#include <hilm/synth/synth_sae_bench_types.hpp>
 #include <hilm/testing/rank_oracles.hpp>
 #include <hilm/testing/source_conformance.hpp>
 #include <hilm/version.hpp>

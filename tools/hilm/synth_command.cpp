@@ -1,17 +1,21 @@
 // `hilm synth KIND --out DIR [--seed N] [...]`: draws a synthetic data set with planted truth and
 // writes its arrays as .npy files and the truth as truth.json into DIR (docs/synth.md lists every
 // file and field). KIND: sparse-linear, selection-hierarchy, discrete-hierarchy,
-// linear-latent-hierarchy.
+// linear-latent-hierarchy, synth-sae-bench.
+#include <bit>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <hilm/io/npy.hpp>
+#include <hilm/io/npy_header.hpp>
 #include <hilm/synth/discrete.hpp>
 #include <hilm/synth/graph.hpp>
 #include <hilm/synth/linear_sem.hpp>
 #include <hilm/synth/selection_hierarchy.hpp>
 #include <hilm/synth/sparse_linear.hpp>
+#include <hilm/synth/synth_sae_bench.hpp>
 
 #include "cli_common.hpp"
 
@@ -52,7 +56,11 @@ struct SynthArgs {
   double weight_low = -10, weight_high = 10;
   bool random_sign = false;
   std::string noise_distribution = "gaussian";
-  OutputSet* outputs = nullptr;  // where the files are staged (set by the callback)
+  // synth-sae-bench
+  Index hidden = 768;
+  int orthogonalize_steps = 100;
+  CLI::Option* seed_option = nullptr;  // to tell an explicit --seed from the default
+  OutputSet* outputs = nullptr;        // where the files are staged (set by the callback)
 };
 
 std::vector<Index> parse_widths(const std::string& text, std::vector<Index> fallback) {
@@ -317,25 +325,127 @@ double run_linear(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& fil
   return elapsed;
 }
 
+/// Streams `samples` rows of the sampler into `path` as a float32 .npy, `chunk` rows at a time,
+/// so that the samples are never held in memory together. Rows are checked to be finite.
+void write_samples_npy(const std::string& path, hilm::SynthSaeBenchSampler& sampler,
+                       Index samples) {
+  static_assert(std::endian::native == std::endian::little,
+                "synth-sae-bench writes x.npy as little-endian float32 from memory");
+  const Index shape[2] = {samples, sampler.dim()};
+  const std::string header = hilm::make_npy_header(hilm::DType::Float32, shape);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw hilm::io_error(path, "cannot open for writing");
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  RowMatrix<float> chunk(std::min<Index>(std::max<Index>(samples, 1), 4096), sampler.dim());
+  while (const Index rows = sampler.read(chunk)) {
+    if (!chunk.topRows(rows).allFinite()) {
+      throw numerical_failure("synth: x.npy: a sample is not finite");
+    }
+    out.write(reinterpret_cast<const char*>(chunk.data()),
+              static_cast<std::streamsize>(rows * chunk.cols() * Index{sizeof(float)}));
+  }
+  out.flush();
+  if (!out) throw hilm::io_error(path, "write failed");
+}
+
+double run_synth_sae_bench(const SynthArgs& a, nlohmann::json& truth, nlohmann::json& files) {
+  hilm::SynthSaeBenchOptions o;
+  if (a.features > 0) o.features = a.features;
+  o.hidden = a.hidden;
+  o.orthogonalize_steps = a.orthogonalize_steps;
+  o.seed = a.seed_option != nullptr && a.seed_option->count() > 0 ? a.seed : 42;
+  const Index samples = a.samples < 0 ? 0 : a.samples;
+  Stopwatch clock;
+  const auto model = hilm::make_synth_sae_bench(o);
+  const Vector<double> rates = hilm::synth_sae_bench_firing_rates(model);
+  hilm::write_npy(path_in(a, "feature_vectors.npy"), model.feature_vectors);
+  files.push_back("feature_vectors.npy");
+  hilm::write_npy_vector(path_in(a, "bias.npy"), model.bias);
+  files.push_back("bias.npy");
+  const auto vector_file = [&](const std::string& name, const Vector<double>& v) {
+    hilm::write_npy_vector(path_in(a, name), v);
+    files.push_back(name);
+  };
+  vector_file("firing_probabilities.npy", model.firing_probabilities);
+  vector_file("sampling_probabilities.npy", model.sampling_probabilities);
+  vector_file("firing_rates.npy", rates);
+  vector_file("mean_magnitudes.npy", model.mean_magnitudes);
+  vector_file("magnitude_stds.npy", model.magnitude_stds);
+  vector_file("correlation_diag.npy", model.correlation_diag);
+  hilm::write_npy(path_in(a, "correlation_factor.npy"), model.correlation_factor);
+  files.push_back("correlation_factor.npy");
+  Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1> parents(model.features());
+  for (Index i = 0; i < model.features(); ++i) {
+    parents(i) = static_cast<std::int64_t>(model.parents[static_cast<std::size_t>(i)]);
+  }
+  hilm::write_npy_vector(path_in(a, "parents.npy"), parents);
+  files.push_back("parents.npy");
+  if (samples > 0) {
+    hilm::SynthSaeBenchSampler sampler(model, {.samples = samples});
+    write_samples_npy(path_in(a, "x.npy"), sampler, samples);
+    files.push_back("x.npy");
+  }
+  const double elapsed = clock.seconds();
+  truth["seed"] = o.seed;
+  truth["dtype"] = "float32";
+  truth["samples"] = samples;
+  truth["expected_l0"] = rates.sum();
+  truth["expected_l0_top4096"] = rates.head(std::min<Index>(4096, rates.size())).sum();
+  truth["reference"] =
+      "SynthSAEBench (Chanin & Garriga-Alonso 2026, arXiv 2602.14687; SAELens "
+      "sae_lens/synthetic/)";
+  truth["options"] = {{"features", o.features},
+                      {"hidden", o.hidden},
+                      {"zipf_exponent", o.zipf_exponent},
+                      {"p_max", o.p_max},
+                      {"p_min", o.p_min},
+                      {"hierarchy_roots", o.hierarchy_roots},
+                      {"branching", o.branching},
+                      {"hierarchy_depth", o.hierarchy_depth},
+                      {"mutually_exclusive", o.mutually_exclusive},
+                      {"compensate_probabilities", o.compensate_probabilities},
+                      {"scale_children_by_parent", o.scale_children_by_parent},
+                      {"correlation_rank", o.correlation_rank},
+                      {"correlation_scale", o.correlation_scale},
+                      {"orthogonalize_steps", o.orthogonalize_steps},
+                      {"orthogonalize_lr", o.orthogonalize_lr},
+                      {"magnitude_mean_start", o.magnitude_mean_start},
+                      {"magnitude_mean_end", o.magnitude_mean_end},
+                      {"magnitude_std_mean", o.magnitude_std_mean},
+                      {"magnitude_std_std", o.magnitude_std_std},
+                      {"bias_norm", o.bias_norm},
+                      {"seed", o.seed}};
+  return elapsed;
+}
+
 void setup_synth(CLI::App& root) {
   auto* cmd = root.add_subcommand("synth", "Draw a synthetic data set with planted ground truth");
   auto a = std::make_shared<SynthArgs>();
   cmd->add_option("kind", a->kind,
                   "sparse-linear | selection-hierarchy | discrete-hierarchy | "
-                  "linear-latent-hierarchy")
+                  "linear-latent-hierarchy | synth-sae-bench")
       ->required()
       ->check(CLI::IsMember({"sparse-linear", "selection-hierarchy", "discrete-hierarchy",
-                             "linear-latent-hierarchy"}));
+                             "linear-latent-hierarchy", "synth-sae-bench"}));
   cmd->add_option("--out", a->out, "Output directory (created if missing)")->required();
-  cmd->add_option("--seed", a->seed, "Random seed (default 0)");
+  a->seed_option =
+      cmd->add_option("--seed", a->seed, "Random seed (default 0; synth-sae-bench 42)");
   cmd->add_option("--samples", a->samples,
-                  "Rows (defaults: 50000 sparse-linear, 10000 selection/discrete, 5000 linear)")
-      ->check(integer_from(1));
+                  "Rows (defaults: 50000 sparse-linear, 10000 selection/discrete, 5000 linear, "
+                  "0 synth-sae-bench = truth only)")
+      ->check(integer_from(0));
   cmd->add_option("--dtype", a->dtype, "Real arrays as float32 (default) or float64")
       ->check(CLI::IsMember({"float32", "float64"}));
   cmd->add_option("--features", a->features,
-                  "Width of x (defaults: 64 sparse-linear/selection, 10 discrete --continuous)")
+                  "Width of x (defaults: 64 sparse-linear/selection, 10 discrete --continuous); "
+                  "synth-sae-bench: ground-truth features (16384)")
       ->check(integer_from(1));
+  cmd->add_option("--hidden", a->hidden, "synth-sae-bench: width of x (768)")
+      ->check(integer_from(1));
+  cmd->add_option("--orthogonalize-steps", a->orthogonalize_steps,
+                  "synth-sae-bench: Adam steps separating the feature vectors (100; each costs "
+                  "about 4 features^2 hidden flops)")
+      ->check(integer_from(0));
   cmd->add_option("--latents", a->latents, "sparse-linear: latents m (default 32)")
       ->check(integer_from(1));
   cmd->add_option("--active", a->active, "sparse-linear: active latents per sample (default 3)")
@@ -413,7 +523,12 @@ void setup_synth(CLI::App& root) {
     nlohmann::json truth{{"kind", a->kind}, {"seed", a->seed}, {"dtype", a->dtype}};
     nlohmann::json files = nlohmann::json::array();
     double elapsed = 0;
-    if (a->kind == "sparse-linear") {
+    if (a->samples == 0 && a->kind != "synth-sae-bench") {
+      throw usage_error("--samples: " + a->kind + " needs at least 1 sample");
+    }
+    if (a->kind == "synth-sae-bench") {
+      elapsed = run_synth_sae_bench(*a, truth, files);
+    } else if (a->kind == "sparse-linear") {
       elapsed = run_sparse_linear(*a, truth, files);
     } else if (a->kind == "selection-hierarchy") {
       elapsed = run_selection(*a, truth, files);
