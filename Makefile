@@ -28,7 +28,7 @@ DEFAULT_CONFIG := -DCMAKE_BUILD_TYPE=Release -DHILM_ENABLE_ASSERTS=ON -DHILM_WER
 # It runs every test except the [slow] statistical repetitions (ctest label "slow"), which
 # `make test` runs in Release. The examples are left to the Release build and the main job: they
 # call the library paths the unit tests already run under the sanitizers, and their seven
-# translation units cost about as much to instrument as the MPI stage of CI.
+# translation units cost about 2 minutes of the CI budget to instrument.
 SANITIZE_DEPS := $(TEST_DEPS) clang libclang-rt-14-dev libomp-14-dev
 SANITIZE_CONFIG := -DCMAKE_CXX_COMPILER=clang++ -DHILM_SANITIZE=ON -DHILM_NATIVE=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo '-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG' \

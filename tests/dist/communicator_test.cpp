@@ -13,8 +13,8 @@
 
 namespace {
 
+using hilm::Communicator;
 using hilm::Index;
-using hilm::dist::Communicator;
 
 // A directory every rank agrees on: rank 0 makes it and broadcasts the path.
 std::string shared_directory(const Communicator& comm) {
@@ -36,7 +36,7 @@ TEST_CASE("dist: shard_rows splits n rows into balanced contiguous blocks in ran
     for (int ranks = 1; ranks <= 6; ++ranks) {
       Index next = 0;
       for (int r = 0; r < ranks; ++r) {
-        const auto block = hilm::dist::shard_rows(n, r, ranks);
+        const auto block = hilm::shard_rows(n, r, ranks);
         CHECK(block.begin == next);
         CHECK(block.size() >= n / ranks);
         CHECK(block.size() <= n / ranks + 1);
@@ -45,8 +45,8 @@ TEST_CASE("dist: shard_rows splits n rows into balanced contiguous blocks in ran
       CHECK(next == n);
     }
   }
-  CHECK_THROWS_AS(hilm::dist::shard_rows(10, 3, 3), hilm::invalid_argument);
-  CHECK_THROWS_AS(hilm::dist::shard_rows(-1, 0, 1), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::shard_rows(10, 3, 3), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::shard_rows(-1, 0, 1), hilm::invalid_argument);
 }
 
 TEST_CASE("dist: all-reduce, broadcast and all-gather over every rank", "[dist]") {
@@ -82,12 +82,12 @@ TEST_CASE("dist: collective turns one rank's exception into the same kind on eve
           "[dist]") {
   const Communicator comm;
   const int culprit = comm.size() - 1;
-  const int twice = hilm::dist::collective(comm, [&] { return comm.rank() * 2; });
+  const int twice = hilm::collective(comm, [&] { return comm.rank() * 2; });
   CHECK(twice == comm.rank() * 2);
   std::string message;
   bool io = false;
   try {
-    hilm::dist::collective(comm, [&] {
+    hilm::collective(comm, [&] {
       if (comm.rank() == culprit) throw hilm::io_error("shard.npy", "truncated");
     });
   } catch (const hilm::io_error& e) {
@@ -100,7 +100,7 @@ TEST_CASE("dist: collective turns one rank's exception into the same kind on eve
   // The lowest failing rank wins when several fail; the kind follows it.
   bool argument = false;
   try {
-    hilm::dist::collective(comm, [&] {
+    hilm::collective(comm, [&] {
       if (comm.rank() == 0) throw hilm::invalid_argument("bad option on 0");
       throw hilm::io_error("x", "on every rank");
     });
@@ -126,8 +126,8 @@ TEST_CASE("dist: open_npy_shard gives each rank its rows; a truncated shard fail
     std::filesystem::resize_file(cut, std::filesystem::file_size(cut) - 20);
   }
   comm.barrier();
-  auto shard = hilm::dist::open_npy_shard<double>(path, comm);
-  const auto expected = hilm::dist::shard_rows(n, comm.rank(), comm.size());
+  auto shard = hilm::open_npy_shard<double>(path, comm);
+  const auto expected = hilm::shard_rows(n, comm.rank(), comm.size());
   CHECK(shard.range().begin == expected.begin);
   CHECK(shard.size() == expected.size());
   hilm::RowMatrix<double> mine(std::max<Index>(shard.size(), 1), d);
@@ -144,7 +144,7 @@ TEST_CASE("dist: open_npy_shard gives each rank its rows; a truncated shard fail
   bool failed = false;
   std::string message;
   try {
-    (void)hilm::dist::open_npy_shard<double>(mine_path, comm);
+    (void)hilm::open_npy_shard<double>(mine_path, comm);
   } catch (const hilm::io_error& e) {
     failed = true;
     message = e.what();

@@ -12,8 +12,8 @@
 #include <hilm/dist/communicator.hpp>
 
 int main(int argc, char** argv) {
-  hilm::dist::MpiSession session(&argc, &argv);
-  const hilm::dist::Communicator world;
+  hilm::MpiSession session(&argc, &argv);
+  const hilm::Communicator world;
   const int failed = Catch::Session().run(argc, argv);
   return world.all_reduce_max(failed) == 0 ? 0 : 1;
 }

@@ -30,13 +30,13 @@ hilm::RowMatrix<double> sem_data(Index n, std::uint64_t seed) {
 }  // namespace
 
 TEST_CASE("dist: sharded correlation and PC equal the single-process run", "[dist]") {
-  const hilm::dist::Communicator comm;
+  const hilm::Communicator comm;
   const Index n = 3001;
   const hilm::RowMatrix<double> all = sem_data(n, hilm::test::seed(41));
-  const auto block = hilm::dist::shard_rows(n, comm.rank(), comm.size());
+  const auto block = hilm::shard_rows(n, comm.rank(), comm.size());
   const hilm::RowMatrix<double> mine = all.middleRows(block.begin, block.size());
   hilm::MatrixSource source(mine);
-  const auto stats = hilm::dist::distributed_correlation(comm, source, 256);
+  const auto stats = hilm::distributed_correlation(comm, source, 256);
 
   const hilm::Matrix<double> single = hilm::correlation_matrix(all);
   CHECK(stats.sample_size == n);
@@ -61,13 +61,13 @@ TEST_CASE("dist: sharded correlation and PC equal the single-process run", "[dis
 
 TEST_CASE("dist: sharded correlation refuses NaN on one rank and a constant column, everywhere",
           "[dist]") {
-  const hilm::dist::Communicator comm;
+  const hilm::Communicator comm;
   hilm::RowMatrix<double> mine = sem_data(50, hilm::test::seed(42) + comm.rank());
   if (comm.rank() == comm.size() - 1) mine(3, 2) = std::numeric_limits<double>::quiet_NaN();
   hilm::MatrixSource bad(mine);
   bool refused = false;
   try {
-    (void)hilm::dist::distributed_correlation(comm, bad);
+    (void)hilm::distributed_correlation(comm, bad);
   } catch (const hilm::invalid_argument& e) {
     refused = std::string(e.what()).find("NaN") != std::string::npos;
   }
@@ -76,5 +76,5 @@ TEST_CASE("dist: sharded correlation refuses NaN on one rank and a constant colu
   hilm::RowMatrix<double> flat = sem_data(50, hilm::test::seed(43) + comm.rank());
   flat.col(5).setConstant(2.5);
   hilm::MatrixSource constant(flat);
-  CHECK_THROWS_AS(hilm::dist::distributed_correlation(comm, constant), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::distributed_correlation(comm, constant), hilm::invalid_argument);
 }

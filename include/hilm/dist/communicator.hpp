@@ -12,8 +12,8 @@
 /// training of SAELens / sparsify (gradients all-reduced). DESIGN.md §2.3.
 ///
 /// ```cpp
-/// hilm::dist::MpiSession session(&argc, &argv);      // MPI_Init_thread … MPI_Finalize
-/// hilm::dist::Communicator comm;                       // MPI_COMM_WORLD
+/// hilm::MpiSession session(&argc, &argv);      // MPI_Init_thread … MPI_Finalize
+/// hilm::Communicator comm;                       // MPI_COMM_WORLD
 /// hilm::Vector<double> s = local.colwise().sum().transpose();
 /// comm.all_reduce_sum(s);                              // the sum over every rank's rows
 /// ```
@@ -34,7 +34,7 @@
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
 
-namespace hilm::dist {
+namespace hilm {
 
 namespace detail {
 
@@ -51,22 +51,22 @@ MPI_Datatype mpi_type() {
   else if constexpr (std::is_same_v<T, std::uint64_t>)
     return MPI_UINT64_T;
   else
-    static_assert(sizeof(T) == 0, "hilm::dist: no MPI datatype for this scalar");
+    static_assert(sizeof(T) == 0, "hilm (MPI): no MPI datatype for this scalar");
 }
 
-inline void check(int code, const char* what) {
+inline void mpi_check(int code, const char* what) {
   if (code != MPI_SUCCESS) {
     char text[MPI_MAX_ERROR_STRING];
     int length = 0;
     MPI_Error_string(code, text, &length);
-    throw numerical_error(std::string("hilm::dist: ") + what +
+    throw numerical_error(std::string("hilm (MPI): ") + what +
                           " failed: " + std::string(text, static_cast<std::size_t>(length)));
   }
 }
 
-inline int as_count(Index n, const char* what) {
+inline int mpi_count(Index n, const char* what) {
   if (n < 0 || n > std::numeric_limits<int>::max())
-    throw invalid_argument(std::string("hilm::dist: ") + what + ": " + std::to_string(n) +
+    throw invalid_argument(std::string("hilm (MPI): ") + what + ": " + std::to_string(n) +
                            " elements do not fit one MPI message (at most 2^31 - 1)");
   return static_cast<int>(n);
 }
@@ -83,7 +83,8 @@ class MpiSession {
     MPI_Initialized(&initialised);
     if (initialised == 0) {
       int provided = 0;
-      detail::check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+      detail::mpi_check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided),
+                        "MPI_Init_thread");
       owner_ = true;
     }
   }
@@ -104,8 +105,8 @@ class MpiSession {
 class Communicator {
  public:
   explicit Communicator(MPI_Comm comm = MPI_COMM_WORLD) : comm_(comm) {
-    detail::check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
-    detail::check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+    detail::mpi_check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+    detail::mpi_check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
   }
 
   /// This process's rank, 0 … size() − 1.
@@ -148,20 +149,20 @@ class Communicator {
   template <class Derived>
   void broadcast(Eigen::PlainObjectBase<Derived>& block, int root = 0) const {
     std::int64_t shape[2] = {block.rows(), block.cols()};
-    detail::check(MPI_Bcast(shape, 2, MPI_INT64_T, root, comm_), "MPI_Bcast");
+    detail::mpi_check(MPI_Bcast(shape, 2, MPI_INT64_T, root, comm_), "MPI_Bcast");
     if (rank_ != root) block.resize(shape[0], shape[1]);
     using Scalar = typename Derived::Scalar;
-    detail::check(MPI_Bcast(block.data(), detail::as_count(block.size(), "broadcast"),
-                            detail::mpi_type<Scalar>(), root, comm_),
-                  "MPI_Bcast");
+    detail::mpi_check(MPI_Bcast(block.data(), detail::mpi_count(block.size(), "broadcast"),
+                                detail::mpi_type<Scalar>(), root, comm_),
+                      "MPI_Bcast");
   }
   /// Copies a string of rank `root` to every rank.
   void broadcast(std::string& text, int root = 0) const {
     std::int64_t length = static_cast<std::int64_t>(text.size());
-    detail::check(MPI_Bcast(&length, 1, MPI_INT64_T, root, comm_), "MPI_Bcast");
+    detail::mpi_check(MPI_Bcast(&length, 1, MPI_INT64_T, root, comm_), "MPI_Bcast");
     if (rank_ != root) text.assign(static_cast<std::size_t>(length), '\0');
-    detail::check(
-        MPI_Bcast(text.data(), detail::as_count(length, "broadcast"), MPI_CHAR, root, comm_),
+    detail::mpi_check(
+        MPI_Bcast(text.data(), detail::mpi_count(length, "broadcast"), MPI_CHAR, root, comm_),
         "MPI_Bcast");
   }
 
@@ -171,37 +172,37 @@ class Communicator {
   [[nodiscard]] RowMatrix<Scalar> all_gather_rows(const RowMatrix<Scalar>& local) const {
     const std::int64_t cols = all_reduce_max<std::int64_t>(local.cols());
     if (local.rows() > 0 && local.cols() != cols)
-      throw invalid_argument("hilm::dist::all_gather_rows: rank " + std::to_string(rank_) +
-                             " has " + std::to_string(local.cols()) + " columns, another " +
+      throw invalid_argument("hilm::all_gather_rows: rank " + std::to_string(rank_) + " has " +
+                             std::to_string(local.cols()) + " columns, another " +
                              std::to_string(cols));
     std::int64_t mine = local.size();
     std::vector<std::int64_t> counts(static_cast<std::size_t>(size_));
-    detail::check(MPI_Allgather(&mine, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, comm_),
-                  "MPI_Allgather");
+    detail::mpi_check(MPI_Allgather(&mine, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, comm_),
+                      "MPI_Allgather");
     std::vector<int> count32(counts.size()), offsets(counts.size());
     std::int64_t total = 0;
     for (std::size_t r = 0; r < counts.size(); ++r) {
-      offsets[r] = detail::as_count(total, "all_gather_rows");
-      count32[r] = detail::as_count(counts[r], "all_gather_rows");
+      offsets[r] = detail::mpi_count(total, "all_gather_rows");
+      count32[r] = detail::mpi_count(counts[r], "all_gather_rows");
       total += counts[r];
     }
     RowMatrix<Scalar> out(cols == 0 ? 0 : total / cols, cols);
-    detail::check(MPI_Allgatherv(local.data(), count32[static_cast<std::size_t>(rank_)],
-                                 detail::mpi_type<Scalar>(), out.data(), count32.data(),
-                                 offsets.data(), detail::mpi_type<Scalar>(), comm_),
-                  "MPI_Allgatherv");
+    detail::mpi_check(MPI_Allgatherv(local.data(), count32[static_cast<std::size_t>(rank_)],
+                                     detail::mpi_type<Scalar>(), out.data(), count32.data(),
+                                     offsets.data(), detail::mpi_type<Scalar>(), comm_),
+                      "MPI_Allgatherv");
     return out;
   }
 
   /// Waits for every rank.
-  void barrier() const { detail::check(MPI_Barrier(comm_), "MPI_Barrier"); }
+  void barrier() const { detail::mpi_check(MPI_Barrier(comm_), "MPI_Barrier"); }
 
  private:
   template <class T>
   void reduce(T* data, Index count, MPI_Op op) const {
-    detail::check(MPI_Allreduce(MPI_IN_PLACE, data, detail::as_count(count, "all_reduce"),
-                                detail::mpi_type<T>(), op, comm_),
-                  "MPI_Allreduce");
+    detail::mpi_check(MPI_Allreduce(MPI_IN_PLACE, data, detail::mpi_count(count, "all_reduce"),
+                                    detail::mpi_type<T>(), op, comm_),
+                      "MPI_Allreduce");
   }
 
   MPI_Comm comm_;
@@ -278,6 +279,6 @@ auto collective(const Communicator& comm, Work&& work) {
   }
 }
 
-}  // namespace hilm::dist
+}  // namespace hilm
 
 #endif  // HILM_DIST_COMMUNICATOR_HPP

@@ -7,9 +7,9 @@
 /// batch, not by its shard — see `NpyFileSource`).
 ///
 /// ```cpp
-/// hilm::dist::Communicator comm;
-/// auto shard = hilm::dist::open_npy_shard<double>("x.npy", comm);   // this rank's rows
-/// auto stats = hilm::dist::distributed_correlation(comm, shard);    // sharded_stats.hpp
+/// hilm::Communicator comm;
+/// auto shard = hilm::open_npy_shard<double>("x.npy", comm);   // this rank's rows
+/// auto stats = hilm::distributed_correlation(comm, shard);    // sharded_stats.hpp
 /// ```
 #ifndef HILM_DIST_ROW_SHARD_HPP
 #define HILM_DIST_ROW_SHARD_HPP
@@ -26,7 +26,7 @@
 #include <hilm/dist/communicator.hpp>
 #include <hilm/sources/npy_file_source.hpp>
 
-namespace hilm::dist {
+namespace hilm {
 
 /// Rows `[begin, end)` of a data set.
 struct RowRange {
@@ -42,7 +42,7 @@ struct RowRange {
 [[nodiscard]] inline RowRange shard_rows(Index n, int rank, int ranks) {
   if (n < 0 || ranks < 1 || rank < 0 || rank >= ranks)
     throw invalid_argument(
-        "hilm::dist::shard_rows: need n >= 0 and 0 <= rank < ranks, got n = " + std::to_string(n) +
+        "hilm::shard_rows: need n >= 0 and 0 <= rank < ranks, got n = " + std::to_string(n) +
         ", rank = " + std::to_string(rank) + ", ranks = " + std::to_string(ranks));
   const Index base = n / ranks, extra = n % ranks, r = rank;
   const Index begin = r * base + std::min(r, extra);
@@ -59,8 +59,8 @@ class ShardSource {
   /// @throws invalid_argument when `range` is not inside `[0, source.size()]`.
   ShardSource(Source source, RowRange range) : source_(std::move(source)), range_(range) {
     if (range_.begin < 0 || range_.end < range_.begin || range_.end > source_.size())
-      throw invalid_argument("hilm::dist::ShardSource: rows [" + std::to_string(range_.begin) +
-                             ", " + std::to_string(range_.end) + ") are not inside the source's " +
+      throw invalid_argument("hilm::ShardSource: rows [" + std::to_string(range_.begin) + ", " +
+                             std::to_string(range_.end) + ") are not inside the source's " +
                              std::to_string(source_.size()) + " rows");
     source_.seek(range_.begin);
   }
@@ -84,7 +84,7 @@ class ShardSource {
   /// @param[in] row `0 <= row <= size()` (shard-relative).
   void seek(Index row) {
     if (row < 0 || row > size())
-      throw invalid_argument("hilm::dist::ShardSource::seek: row " + std::to_string(row) +
+      throw invalid_argument("hilm::ShardSource::seek: row " + std::to_string(row) +
                              " outside [0, " + std::to_string(size()) + "]");
     source_.seek(range_.begin + row);
     position_ = row;
@@ -119,6 +119,6 @@ template <class Scalar>
   return ShardSource<NpyFileSource<Scalar>>(std::move(file), range);
 }
 
-}  // namespace hilm::dist
+}  // namespace hilm
 
 #endif  // HILM_DIST_ROW_SHARD_HPP

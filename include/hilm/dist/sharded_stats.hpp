@@ -12,10 +12,10 @@
 /// single-process ones only by summation order (≈ 1e-15 relative).
 ///
 /// ```cpp
-/// hilm::dist::MpiSession session(&argc, &argv);
-/// hilm::dist::Communicator comm;
-/// auto shard = hilm::dist::open_npy_shard<double>("x.npy", comm);
-/// const auto stats = hilm::dist::distributed_correlation(comm, shard);
+/// hilm::MpiSession session(&argc, &argv);
+/// hilm::Communicator comm;
+/// auto shard = hilm::open_npy_shard<double>("x.npy", comm);
+/// const auto stats = hilm::distributed_correlation(comm, shard);
 /// hilm::FisherZTest test(stats.correlation, stats.sample_size);
 /// hilm::PcResult graph = hilm::pc(test);               // identical on every rank
 /// ```
@@ -33,7 +33,7 @@
 #include <hilm/dist/communicator.hpp>
 #include <hilm/stats/fisher_z.hpp>
 
-namespace hilm::dist {
+namespace hilm {
 
 /// The reduced statistics: identical on every rank.
 struct CorrelationStats {
@@ -56,7 +56,7 @@ template <ActivationSource Source>
   dims << p, -p;
   comm.all_reduce_max(dims);
   if (dims(0) != -dims(1))
-    throw invalid_argument("hilm::dist::distributed_correlation: the ranks' sources have " +
+    throw invalid_argument("hilm::distributed_correlation: the ranks' sources have " +
                            std::to_string(-dims(1)) + " to " + std::to_string(dims(0)) +
                            " columns");
   RowMatrix<Scalar> buffer(std::max<Index>(batch, 1), p);
@@ -69,7 +69,7 @@ template <ActivationSource Source>
     for (Index got; (got = source.read(buffer)) > 0;) {
       const auto block = buffer.topRows(got).template cast<double>();
       if (!block.allFinite())
-        throw invalid_argument("hilm::dist::distributed_correlation: rank " +
+        throw invalid_argument("hilm::distributed_correlation: rank " +
                                std::to_string(comm.rank()) + "'s rows contain NaN or Inf");
       sum += block.colwise().sum().transpose();
       rows += got;
@@ -78,7 +78,7 @@ template <ActivationSource Source>
   comm.all_reduce_sum(sum);
   out.sample_size = comm.all_reduce_sum(rows);
   if (out.sample_size < 2)
-    throw invalid_argument("hilm::dist::distributed_correlation: need at least 2 rows, got " +
+    throw invalid_argument("hilm::distributed_correlation: need at least 2 rows, got " +
                            std::to_string(out.sample_size));
   out.mean = sum / static_cast<double>(out.sample_size);
   // Pass 2: the scatter about the global mean (lower triangle, then mirrored).
@@ -98,6 +98,6 @@ template <ActivationSource Source>
   return out;
 }
 
-}  // namespace hilm::dist
+}  // namespace hilm
 
 #endif  // HILM_DIST_SHARDED_STATS_HPP
