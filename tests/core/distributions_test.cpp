@@ -81,3 +81,22 @@ TEST_CASE("distributions: normal tails and log-gamma match references", "[core]"
   CHECK(log_gamma(0.0) == std::numeric_limits<double>::infinity());
   CHECK_THROWS_AS(log_gamma(-1.0), hilm::invalid_argument);
 }
+
+TEST_CASE("distributions: normal_quantile inverts the normal distribution function", "[core]") {
+  using namespace hilm;
+  // Φ(−z) = sf(z): the quantile of each reference tail value is −z. Only u ≤ 0.5: above, u = 1 − ε
+  // holds ε to about 1e-16 absolute, so −z is not determined to 1e-12 by the double u (the upper
+  // half follows from the symmetry checked below).
+  for (const auto& row : kNormalSfValues) {
+    if (!(row[1] > 1e-300) || !(row[1] <= 0.5) || row[0] == 0.0) continue;
+    INFO("z = " << row[0]);
+    CHECK(relative_error(normal_quantile(row[1]), -row[0]) < 1e-12);
+  }
+  CHECK(std::abs(normal_quantile(0.975) - 1.959963984540054) < 1e-14);
+  CHECK(normal_quantile(0.5) == 0.0);
+  for (const double u : {1e-10, 1e-4, 0.01, 0.1, 0.3}) {
+    CHECK(std::abs(normal_quantile(1.0 - u) + normal_quantile(u)) < 1e-15 / u);
+  }
+  CHECK(normal_quantile(0.0) == -std::numeric_limits<double>::infinity());
+  CHECK(normal_quantile(1.0) == std::numeric_limits<double>::infinity());
+}

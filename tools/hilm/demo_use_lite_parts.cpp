@@ -500,10 +500,9 @@ Selection select_latents(const std::vector<LayerStage>& layers, const Corpus& co
                "label's pieces together in 1 %-10 % of the sentences; cohesion >= 0.3 (mean share "
                "of on-concept sentences among the 10 nearest corpus sentences of the label's own "
                "sentences, UNSTEERED model); ranked by purity, one latent per leading piece; the "
-               "first 10 layer-1 latents are the "
-               "labelled ones and the first of them is the demo's chosen latent; the rest of the "
-               "pool (up to 40 more) is steered the same way and reported under steering.pool; "
-               "probes: per latent 3 sentences (from 0, 1/3 "
+               "first 10 layer-1 latents are the labelled ones and the first of them is the "
+               "demo's chosen latent; the rest of the pool (up to 40 more) is steered the same "
+               "way and reported under steering.pool; probes: per latent 3 sentences (from 0, 1/3 "
                "and 2/3 of the corpus) without its pieces and without on-concept sentences among "
                "their 10 nearest (unsteered)"},
               {"min_firing_rate", kMinRate},
@@ -559,41 +558,35 @@ nlohmann::json steering_stage(const UseLite& model, const LayerStage& layer1,
                               const Selection& chosen, const Corpus& corpus,
                               const OutFile& out_file) {
   const Stopwatch watch;
-  nlohmann::json latents = nlohmann::json::array();
-  std::vector<PlotSeries> series;
-  int rising = 0, rising_dm = 0, rising_random = 0;
   bool all_identical = true;
-  for (const auto& latent : chosen.layer1) {
-    std::vector<double> curve;
-    bool identical = false;
-    latents.push_back(steer_one(model, layer1, latent, corpus, chosen.nearest, curve, identical));
-    const auto& last = latents.back();
-    rising += last["rises"].get<bool>() ? 1 : 0;
-    rising_dm += last["baselines"]["difference_of_means"]["rises"].get<bool>() ? 1 : 0;
-    rising_random += last["baselines"]["random_direction"]["rises"].get<bool>() ? 1 : 0;
-    all_identical = all_identical && identical;
-    series.push_back({latent.name("L1"), kAlphas, curve});
-  }
+  // Steers each latent of `list` (steer_one: curve, both baselines, ablation) and counts risers.
+  struct Steered {
+    nlohmann::json latents = nlohmann::json::array();
+    int rising = 0, rising_dm = 0, rising_random = 0;
+  };
+  auto steer_all = [&](const std::vector<Labelled>& list, std::vector<PlotSeries>* series) {
+    Steered out;
+    for (const auto& latent : list) {
+      std::vector<double> curve;
+      bool identical = false;
+      out.latents.push_back(
+          steer_one(model, layer1, latent, corpus, chosen.nearest, curve, identical));
+      const auto& last = out.latents.back();
+      out.rising += last["rises"].get<bool>() ? 1 : 0;
+      out.rising_dm += last["baselines"]["difference_of_means"]["rises"].get<bool>() ? 1 : 0;
+      out.rising_random += last["baselines"]["random_direction"]["rises"].get<bool>() ? 1 : 0;
+      all_identical = all_identical && identical;
+      if (series != nullptr) series->push_back({latent.name("L1"), kAlphas, curve});
+    }
+    return out;
+  };
+  std::vector<PlotSeries> series;
+  const Steered ten = steer_all(chosen.layer1, &series);
   // The rest of the candidate pool, steered the same way: how the ten compare with every latent
   // the rule admits.
-  nlohmann::json pool = nlohmann::json::array();
-  int pool_rising = 0, pool_rising_dm = 0;
-  for (const auto& latent : chosen.pool) {
-    std::vector<double> curve;
-    bool identical = false;
-    const nlohmann::json one =
-        steer_one(model, layer1, latent, corpus, chosen.nearest, curve, identical);
-    const bool dm = one["baselines"]["difference_of_means"]["rises"].get<bool>();
-    pool_rising += one["rises"].get<bool>() ? 1 : 0;
-    pool_rising_dm += dm ? 1 : 0;
-    all_identical = all_identical && identical;
-    pool.push_back({{"latent", latent.latent},
-                    {"name", latent.name("L1")},
-                    {"cohesion", latent.cohesion},
-                    {"on_concept_fraction", curve},
-                    {"rises", one["rises"]},
-                    {"difference_of_means_rises", dm}});
-  }
+  const Steered pool = steer_all(chosen.pool, nullptr);
+  const nlohmann::json& latents = ten.latents;
+  const int rising = ten.rising, rising_dm = ten.rising_dm, rising_random = ten.rising_random;
   write_text(out_file("steering_curve.svg"),
              line_plot_svg(series, {.title = "USE-lite: steering layer-1 latents",
                                     .x_label = "α (× mean activation norm of layer 1)",
@@ -616,10 +609,11 @@ nlohmann::json steering_stage(const UseLite& model, const LayerStage& layer1,
         {"rising_random_direction", rising_random}}},
       {"pool",
        {{"rule", "every other latent the labelling rule admits, beyond the ten, steered alike"},
-        {"latents", pool},
-        {"size", pool.size()},
-        {"rising", pool_rising},
-        {"rising_difference_of_means", pool_rising_dm}}},
+        {"latents", pool.latents},
+        {"size", pool.latents.size()},
+        {"rising", pool.rising},
+        {"rising_difference_of_means", pool.rising_dm},
+        {"rising_random_direction", pool.rising_random}}},
       {"alpha0_bit_identical", all_identical},
       {"acceptance", {{"chosen_rises", first["rises"]}, {"at_least_5_of_10_rise", rising >= 5}}},
       {"seconds", watch.seconds()}};

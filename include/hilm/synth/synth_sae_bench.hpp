@@ -179,7 +179,7 @@ class SynthSaeBenchSampler {
     threshold_.resize(m);
     noise_scale_.resize(m);
     for (Index i = 0; i < m; ++i) {
-      threshold_(i) = detail::normal_quantile(1.0 - model.sampling_probabilities(i));
+      threshold_(i) = normal_quantile(1.0 - model.sampling_probabilities(i));
       noise_scale_(i) = std::sqrt(std::max(0.0, model.correlation_diag(i)));
     }
     ranges_ = detail::child_ranges(model.parents);
