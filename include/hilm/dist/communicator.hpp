@@ -1,8 +1,9 @@
 /// @file
 /// The MPI layer's communicator (optional: only built when the user asks for MPI, CMake option
 /// `HILM_WITH_MPI`, target `hilm::mpi`; the rest of hilm never includes it). Thin, typed wrappers
-/// over the MPI collectives hilm's distributed estimators use — sum / max all-reduce, broadcast
-/// and all-gather of Eigen blocks — plus `collective()`, which turns an exception on any rank into
+/// over the MPI collectives hilm's distributed estimators use — sum / max all-reduce, broadcast,
+/// all-gather of row or column blocks, reduce-scatter of column blocks, sub-communicators — plus
+/// `collective()`, which turns an exception on any rank into
 /// the same exception on every rank instead of a hang (the other ranks would otherwise wait
 /// forever in their next collective).
 ///
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mpi.h>
 #include <optional>
 #include <string>
@@ -100,13 +102,30 @@ class MpiSession {
   bool owner_ = false;
 };
 
-/// A communicator (non-owning: `MPI_COMM_WORLD` by default) with typed collectives over Eigen
-/// blocks. Every member is collective: all ranks call it, in the same order, with the same shapes.
+/// A communicator with typed collectives over Eigen blocks: `MPI_COMM_WORLD` or any handle the
+/// caller owns (not freed here), or a sub-communicator from `split()` (freed with its last copy).
+/// Every member is collective: all ranks call it, in the same order, with the same shapes.
 class Communicator {
  public:
   explicit Communicator(MPI_Comm comm = MPI_COMM_WORLD) : comm_(comm) {
     detail::mpi_check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
     detail::mpi_check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+  }
+
+  /// Splits the ranks into sub-communicators (`MPI_Comm_split`): ranks that pass the same `color`
+  /// share one, ranked in the order of `key` (ties by their rank here). Collective. The returned
+  /// communicator frees its handle when its last copy goes (unless MPI has been finalised).
+  [[nodiscard]] Communicator split(int color, int key) const {
+    MPI_Comm part = MPI_COMM_NULL;
+    detail::mpi_check(MPI_Comm_split(comm_, color, key, &part), "MPI_Comm_split");
+    Communicator out(part);
+    out.owned_ = std::shared_ptr<MPI_Comm>(new MPI_Comm(part), [](MPI_Comm* handle) {
+      int finalised = 0;
+      MPI_Finalized(&finalised);
+      if (finalised == 0) MPI_Comm_free(handle);
+      delete handle;
+    });
+    return out;
   }
 
   /// This process's rank, 0 … size() − 1.
@@ -194,6 +213,59 @@ class Communicator {
     return out;
   }
 
+  /// Concatenates the columns of every rank's `local` block (r × c_rank, column-major), rank 0
+  /// first, on every rank: r × Σ c_rank. Column counts may differ (0 included); row counts must
+  /// agree.
+  template <class Scalar>
+  [[nodiscard]] Matrix<Scalar> all_gather_columns(const Matrix<Scalar>& local) const {
+    const std::vector<Index> counts = gather_counts(local.cols());
+    const Index rows = all_reduce_max<std::int64_t>(local.rows());
+    if (local.rows() != rows)
+      throw invalid_argument("hilm::all_gather_columns: rank " + std::to_string(rank_) + " has " +
+                             std::to_string(local.rows()) + " rows, another " +
+                             std::to_string(rows));
+    std::vector<int> count32(counts.size()), offsets(counts.size());
+    Index total = 0;
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+      offsets[r] = detail::mpi_count(total * rows, "all_gather_columns");
+      count32[r] = detail::mpi_count(counts[r] * rows, "all_gather_columns");
+      total += counts[r];
+    }
+    Matrix<Scalar> out(rows, total);
+    detail::mpi_check(MPI_Allgatherv(local.data(), count32[static_cast<std::size_t>(rank_)],
+                                     detail::mpi_type<Scalar>(), out.data(), count32.data(),
+                                     offsets.data(), detail::mpi_type<Scalar>(), comm_),
+                      "MPI_Allgatherv");
+    return out;
+  }
+
+  /// Sums `full` (r × C, column-major; the same shape on every rank) over the ranks and leaves each
+  /// rank its own consecutive block of columns: rank q gets columns [Σ_{p<q} cols[p], + cols[q])
+  /// of the sum (`MPI_Reduce_scatter`). `cols` (one entry per rank, summing to C) must agree on
+  /// every rank.
+  template <class Scalar>
+  [[nodiscard]] Matrix<Scalar> reduce_scatter_columns(const Matrix<Scalar>& full,
+                                                      const std::vector<Index>& cols) const {
+    if (static_cast<int>(cols.size()) != size_)
+      throw invalid_argument("hilm::reduce_scatter_columns: " + std::to_string(cols.size()) +
+                             " column counts for " + std::to_string(size_) + " ranks");
+    Index total = 0;
+    std::vector<int> count32(cols.size());
+    for (std::size_t r = 0; r < cols.size(); ++r) {
+      count32[r] = detail::mpi_count(cols[r] * full.rows(), "reduce_scatter_columns");
+      total += cols[r];
+    }
+    if (total != full.cols())
+      throw invalid_argument("hilm::reduce_scatter_columns: the column counts sum to " +
+                             std::to_string(total) + ", the matrix has " +
+                             std::to_string(full.cols()));
+    Matrix<Scalar> out(full.rows(), cols[static_cast<std::size_t>(rank_)]);
+    detail::mpi_check(MPI_Reduce_scatter(full.data(), out.data(), count32.data(),
+                                         detail::mpi_type<Scalar>(), MPI_SUM, comm_),
+                      "MPI_Reduce_scatter");
+    return out;
+  }
+
   /// Waits for every rank.
   void barrier() const { detail::mpi_check(MPI_Barrier(comm_), "MPI_Barrier"); }
 
@@ -205,7 +277,17 @@ class Communicator {
                       "MPI_Allreduce");
   }
 
+  // Every rank's `mine`, in rank order.
+  [[nodiscard]] std::vector<Index> gather_counts(Index mine) const {
+    std::int64_t value = mine;
+    std::vector<std::int64_t> counts(static_cast<std::size_t>(size_));
+    detail::mpi_check(MPI_Allgather(&value, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, comm_),
+                      "MPI_Allgather");
+    return {counts.begin(), counts.end()};
+  }
+
   MPI_Comm comm_;
+  std::shared_ptr<MPI_Comm> owned_;  // set for communicators from split(): frees the handle
   int rank_ = 0;
   int size_ = 1;
 };
