@@ -85,6 +85,7 @@
 #include <hilm/stats/cca_rank.hpp>
 #include <hilm/stats/ci_cache.hpp>
 #include <hilm/stats/discrete.hpp>
+#include <hilm/stats/discrete_types.hpp>
 #include <hilm/stats/fisher_z.hpp>
 #include <hilm/stats/kci.hpp>
 #include <hilm/stats/kci_options.hpp>

@@ -41,39 +41,12 @@
 #include <hilm/core/distributions.hpp>
 #include <hilm/core/error.hpp>
 #include <hilm/core/types.hpp>
+#include <hilm/stats/detail/contingency.hpp>
 #include <hilm/stats/detail/indices.hpp>
 #include <hilm/stats/detail/strata.hpp>
+#include <hilm/stats/discrete_types.hpp>
 
 namespace hilm {
-
-/// Which statistic a discrete test computes.
-enum class DiscreteStatistic {
-  PearsonChi2,  ///< Pearson's χ² (causal-learn "chisq", bnlearn "x2")
-  GSquare       ///< likelihood ratio G² (causal-learn "gsq", pcalg `disCItest`, bnlearn "mi")
-};
-
-/// Degrees-of-freedom convention of a discrete test (see the file comment).
-enum class DofConvention {
-  Adjusted,     ///< per-stratum empty rows/columns removed (causal-learn; bnlearn "adf")
-  Classic,      ///< (|X|−1)(|Y|−1)∏|S_k| (bnlearn default; pcalg adaptDF = FALSE)
-  PcalgAdaptDf  ///< pcalg's adaptDF = TRUE rule
-};
-
-/// Options of `DiscreteCiTest`.
-struct DiscreteTestOptions {
-  DiscreteStatistic statistic = DiscreteStatistic::GSquare;  ///< χ² or G²
-  DofConvention dof = DofConvention::Adjusted;               ///< degrees-of-freedom convention
-
-  /// Always valid (both fields are enums); present for uniformity with other options structs.
-  [[nodiscard]] std::optional<std::string> validate() const { return std::nullopt; }
-};
-
-/// Discrete data coded as 0…L−1 per column (the shared sufficient statistic of discrete tests).
-struct DiscreteData {
-  Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic> codes;  ///< n × p codes
-  std::vector<std::int32_t> levels;                                   ///< levels of each column
-  std::vector<std::vector<double>> values;  ///< the original value of each code, per column
-};
 
 /// Codes the columns of `data` as 0…L−1 (values sorted increasingly, as `numpy.unique`).
 /// @param[in] data n × p samples whose entries are integers (stored in any scalar type).
@@ -157,51 +130,7 @@ class DiscreteCiTest {
                                 std::int64_t{data_.codes(i, x)} * cy + data_.codes(i, y);
       counts[static_cast<std::size_t>(cell)] += 1.0;
     }
-    double statistic = 0.0;
-    double adjusted_dof = 0.0;
-    double nonzero_cells = 0.0;
-    std::vector<double> row(static_cast<std::size_t>(cx));
-    std::vector<double> col(static_cast<std::size_t>(cy));
-    for (std::int64_t s = 0; s < num_strata; ++s) {
-      const double* table = counts.data() + s * cells;
-      std::fill(row.begin(), row.end(), 0.0);
-      std::fill(col.begin(), col.end(), 0.0);
-      double total = 0.0;
-      for (std::int64_t i = 0; i < cx; ++i)
-        for (std::int64_t j = 0; j < cy; ++j) {
-          const double o = table[i * cy + j];
-          row[static_cast<std::size_t>(i)] += o;
-          col[static_cast<std::size_t>(j)] += o;
-          total += o;
-          if (o > 0) nonzero_cells += 1.0;
-        }
-      if (total == 0.0) continue;
-      std::int64_t rows_used = 0;
-      std::int64_t cols_used = 0;
-      for (double v : row) rows_used += v > 0;
-      for (double v : col) cols_used += v > 0;
-      adjusted_dof += static_cast<double>((rows_used - 1) * (cols_used - 1));
-      for (std::int64_t i = 0; i < cx; ++i) {
-        const double ri = row[static_cast<std::size_t>(i)];
-        if (ri == 0.0) continue;
-        for (std::int64_t j = 0; j < cy; ++j) {
-          const double cj = col[static_cast<std::size_t>(j)];
-          if (cj == 0.0) continue;
-          const double e = ri * cj / total;
-          const double o = table[i * cy + j];
-          if (options_.statistic == DiscreteStatistic::PearsonChi2) {
-            statistic += (o - e) * (o - e) / e;
-          } else if (o > 0.0) {
-            statistic += 2.0 * o * std::log(o / e);
-          }
-        }
-      }
-    }
-    CiResult result;
-    result.statistic = statistic;
-    result.dof = degrees_of_freedom(adjusted_dof, nonzero_cells, cx, cy, z);
-    result.p_value = result.dof > 0.0 ? chi2_sf(statistic, result.dof) : 1.0;
-    return result;
+    return detail::contingency_result(counts, num_strata, cx, cy, data_.levels, z, options_);
   }
 
   /// Number of variables p.
@@ -214,19 +143,6 @@ class DiscreteCiTest {
   [[nodiscard]] const DiscreteTestOptions& options() const noexcept { return options_; }
 
  private:
-  double degrees_of_freedom(double adjusted, double nonzero_cells, std::int64_t cx, std::int64_t cy,
-                            std::span<const Index> z) const {
-    if (options_.dof == DofConvention::Adjusted) return adjusted;
-    double strata = 1.0;
-    for (Index k : z) strata *= data_.levels[static_cast<std::size_t>(k)];
-    const double classic = static_cast<double>((cx - 1) * (cy - 1)) * strata;
-    if (options_.dof == DofConvention::Classic || z.empty()) return classic;
-    // pcalg: zero cells of the full nl.x × nl.y × prod(nl.S) array, plus 4 (2^|S| − prod(nl.S)).
-    const double zero_cells = static_cast<double>(cx * cy) * strata - nonzero_cells;
-    const double correction = 4.0 * (std::ldexp(1.0, static_cast<int>(z.size())) - strata);
-    return std::max(classic - zero_cells - correction, 1.0);
-  }
-
   DiscreteData data_;
   DiscreteTestOptions options_;
 };
