@@ -28,8 +28,9 @@ hilm::RowMatrix<double> discrete_network(Index n, std::uint64_t seed) {
     const int e = rng.uniform() < (c >= 1 && d == 1 ? 0.85 : 0.15) ? 1 : 0;
     const int f = static_cast<int>(rng.uniform() * 3.0);
     const double g =
-        i >= n - 5 ? 1000.0 + static_cast<double>(i) : std::floor(rng.uniform() * 40.0);
-    x.row(i) << a, b, c, d, e, f, g;
+        i >= n - 5 ? 1000.0 + static_cast<double>(i) : std::floor(rng.uniform() * 400.0);
+    const double h = std::floor(rng.uniform() * 300.0);
+    x.row(i) << a, b, c, d, e, f, g, h;
   }
   return x;
 }
