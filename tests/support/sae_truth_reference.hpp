@@ -1,8 +1,9 @@
 // An independent, naive recomputation of the ground-truth SAE scores of hilm/sae/evaluation.hpp,
 // for tests: the whole data set, codes and true codes held densely, the full cosine matrix in
 // double, the assignment by brute force over every injective map of the smaller side into the
-// larger (small sizes only), and explicit per-row loops for every count. It shares no code with
-// the library beyond sae_encode/sae_decode (the model's own forward pass).
+// larger (or, above 8 rows, a textbook Hungarian method written here), and explicit per-row loops
+// for every count. It shares no code with the library beyond sae_encode/sae_decode (the model's own
+// forward pass).
 #ifndef HILM_TESTS_SUPPORT_SAE_TRUTH_REFERENCE_HPP
 #define HILM_TESTS_SUPPORT_SAE_TRUTH_REFERENCE_HPP
 
@@ -55,6 +56,66 @@ inline std::vector<Index> brute_force_assignment(const Matrix<double>& c) {
   return best;
 }
 
+/// Maximum of Σ c(i, col(i)) over injective maps of the rows of `c` (r ≤ c.cols()) into its
+/// columns by the textbook O(r²·k) Hungarian method with potentials (Kuhn 1955; the e-maxx
+/// formulation), written here independently of hilm's shortest-augmenting-path solver.
+inline std::vector<Index> hungarian_reference(const Matrix<double>& c) {
+  const Index r = c.rows(), k = c.cols();
+  const double inf = 1e300;
+  std::vector<double> u(r + 1, 0), v(k + 1, 0), minv(k + 1);
+  std::vector<Index> p(k + 1, 0), way(k + 1, 0);
+  std::vector<char> used(k + 1);
+  for (Index i = 1; i <= r; ++i) {
+    p[0] = i;
+    Index j0 = 0;
+    std::fill(minv.begin(), minv.end(), inf);
+    std::fill(used.begin(), used.end(), char{0});
+    do {
+      used[j0] = 1;
+      const Index i0 = p[j0];
+      double delta = inf;
+      Index j1 = 0;
+      for (Index j = 1; j <= k; ++j) {
+        if (used[j]) continue;
+        const double cur = -c(i0 - 1, j - 1) - u[i0] - v[j];
+        if (cur < minv[j]) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j] < delta) {
+          delta = minv[j];
+          j1 = j;
+        }
+      }
+      for (Index j = 0; j <= k; ++j) {
+        if (used[j]) {
+          u[p[j]] += delta;
+          v[j] -= delta;
+        } else {
+          minv[j] -= delta;
+        }
+      }
+      j0 = j1;
+    } while (p[j0] != 0);
+    do {
+      const Index j1 = way[j0];
+      p[j0] = p[j1];
+      j0 = j1;
+    } while (j0 != 0);
+  }
+  std::vector<Index> col(static_cast<std::size_t>(r), -1);
+  for (Index j = 1; j <= k; ++j) {
+    if (p[j] > 0) col[p[j] - 1] = j - 1;
+  }
+  return col;
+}
+
+/// The assignment of the reference: brute force when the smaller side has at most 8 rows, the
+/// textbook Hungarian method otherwise.
+inline std::vector<Index> reference_assignment(const Matrix<double>& c) {
+  return c.rows() <= 8 ? brute_force_assignment(c) : hungarian_reference(c);
+}
+
 /// x: n × d inputs; truth_codes: n × F dense true codes; features: F × d; parents: F entries.
 inline SaeTruthReference sae_truth_reference(const SaeWeights<float>& w, const RowMatrix<float>& x,
                                              const RowMatrix<float>& truth_codes,
@@ -80,9 +141,9 @@ inline SaeTruthReference sae_truth_reference(const SaeWeights<float>& w, const R
   // MCC by brute force on the smaller side.
   std::vector<Index> feature_of(static_cast<std::size_t>(m), -1);
   if (m <= f) {
-    feature_of = brute_force_assignment(c);
+    feature_of = reference_assignment(c);
   } else {
-    const std::vector<Index> latent_of = brute_force_assignment(c.transpose());
+    const std::vector<Index> latent_of = reference_assignment(c.transpose());
     for (Index i = 0; i < f; ++i) feature_of[static_cast<std::size_t>(latent_of[i])] = i;
   }
   double total = 0;
