@@ -60,7 +60,7 @@ hilm::SaeWeights<float> planted_weights(const hilm::SynthSaeBenchModel& model) {
 hilm::SaeTruthMetrics score(const hilm::SaeWeights<float>& w, const hilm::SynthSaeBenchModel& model,
                             Index rows, hilm::SaeCoreMetrics* core = nullptr) {
   hilm::SynthSaeBenchSampler sampler(model, {.samples = rows});
-  return hilm::evaluate_sae_truth(w, model, sampler, 500, {}, core);
+  return hilm::evaluate_sae_truth(w, model.feature_vectors, model.parents, sampler, 500, {}, core);
 }
 
 std::vector<Index> children_of(const hilm::SynthSaeBenchModel& model, Index parent) {
@@ -206,7 +206,8 @@ TEST_CASE("sae: ground-truth scores equal a naive recomputation", "[sae]") {
   const Index n = 1500;
   hilm::SynthSaeBenchSampler sampler(model, {.samples = n});
   hilm::SaeCoreMetrics core;
-  const hilm::SaeTruthMetrics t = hilm::evaluate_sae_truth(w, model, sampler, 256, {}, &core);
+  const hilm::SaeTruthMetrics t =
+      hilm::evaluate_sae_truth(w, model.feature_vectors, model.parents, sampler, 256, {}, &core);
 
   // The same rows, held densely.
   RowMatrix<float> x(n, 16);
@@ -339,5 +340,6 @@ TEST_CASE("sae: the ground-truth evaluator refuses inconsistent inputs", "[sae]"
   hilm::SparseRowMatrix<float> codes(4, 31);
   CHECK_THROWS_AS(evaluator.add_batch(x, codes), hilm::invalid_argument);
   hilm::SynthSaeBenchSampler sampler(model, {.samples = 10});
-  CHECK_THROWS_AS(hilm::evaluate_sae_truth(w, model, sampler, 0), hilm::invalid_argument);
+  CHECK_THROWS_AS(hilm::evaluate_sae_truth(w, model.feature_vectors, model.parents, sampler, 0),
+                  hilm::invalid_argument);
 }

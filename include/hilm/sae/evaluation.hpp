@@ -16,9 +16,11 @@
 /// constructed). docs/sae.md, "Evaluation against ground truth", has the formulas.
 ///
 /// ```cpp
-/// const auto truth = hilm::load_synth_sae_bench("truth_dir");   //
-/// hilm/synth/synth_sae_bench_io.hpp hilm::SynthSaeBenchSampler sampler(truth, {.samples =
-/// 100000}); const hilm::SaeTruthMetrics t = hilm::evaluate_sae_truth(weights, truth, sampler);
+/// // hilm/synth/synth_sae_bench_io.hpp and hilm/synth/synth_sae_bench.hpp:
+/// const auto truth = hilm::load_synth_sae_bench("truth_dir");
+/// hilm::SynthSaeBenchSampler sampler(truth, {.samples = 100000});
+/// const hilm::SaeTruthMetrics t =
+///     hilm::evaluate_sae_truth(weights, truth.feature_vectors, truth.parents, sampler);
 /// // t.mcc, t.uniqueness, t.f1, t.absorption, ...
 /// ```
 #ifndef HILM_SAE_EVALUATION_HPP
@@ -46,7 +48,6 @@
 #include <hilm/sae/result.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
 #include <hilm/sae/weights.hpp>
-#include <hilm/synth/synth_sae_bench.hpp>
 
 namespace hilm {
 
@@ -736,34 +737,44 @@ class SaeTruthEvaluator {
   detail::SaeCoreAccumulator core_;
 };
 
-/// Scores a model against a SynthSAEBench truth on the rows of `sampler` (one pass, from row 0;
-/// the sampler is rewound before and after).
+/// Scores a model against a known truth on one pass over `source` (rewound before and after): a
+/// source of rows that also gives their true codes, such as `hilm::SynthSaeBenchSampler`
+/// (`hilm/synth/synth_sae_bench.hpp`): `read(out, codes)` fills `out` (b × d) and `codes`
+/// (rows × F, sparse) and returns the rows written, 0 at the end of the pass.
 /// @param[in] weights the model.
-/// @param[in] model the truth the sampler draws from.
-/// @param[in,out] sampler the rows (and their true codes).
+/// @param[in] feature_vectors F × d true feature vectors.
+/// @param[in] parents F entries, −1 for none.
+/// @param[in,out] source the rows and their true codes.
 /// @param[in] batch_rows rows per batch (>= 1).
 /// @param[in] options see `SaeTruthOptions`.
-/// @returns the scores; `core` (if not null) receives the SAEBench core metrics of the same rows.
-/// @throws invalid_argument as `SaeTruthEvaluator`, or if the sampler yields no rows.
-template <class Scalar>
+/// @param[out] core if not null, receives the SAEBench core metrics of the same rows.
+/// @returns the scores.
+/// @throws invalid_argument as `SaeTruthEvaluator`, or if the source yields no rows.
+template <class Scalar, class Derived, class Source>
+  requires requires(Source& s, Eigen::Ref<RowMatrix<Scalar>> out, SparseRowMatrix<float>& codes) {
+    { s.read(out, codes) } -> std::convertible_to<Index>;
+    s.rewind();
+  }
 [[nodiscard]] SaeTruthMetrics evaluate_sae_truth(const SaeWeights<Scalar>& weights,
-                                                 const SynthSaeBenchModel& model,
-                                                 SynthSaeBenchSampler& sampler,
+                                                 const Eigen::MatrixBase<Derived>& feature_vectors,
+                                                 const std::vector<Index>& parents, Source& source,
                                                  Index batch_rows = 4096,
                                                  const SaeTruthOptions& options = {},
                                                  SaeCoreMetrics* core = nullptr) {
-  static_assert(std::same_as<Scalar, float>,
-                "evaluate_sae_truth: SynthSaeBenchSampler yields float rows; use a float model");
   if (batch_rows < 1) {
     detail::raise<invalid_argument>(
         "evaluate_sae_truth: batch_rows = " + std::to_string(batch_rows) + " must be >= 1");
   }
-  SaeTruthEvaluator<Scalar> evaluator(weights, model.feature_vectors, model.parents, options);
-  sampler.rewind();
-  RowMatrix<float> x(batch_rows, model.hidden());
+  SaeTruthEvaluator<Scalar> evaluator(weights, feature_vectors, parents, options);
+  source.rewind();
+  RowMatrix<Scalar> x(batch_rows, weights.d_in());
   SparseRowMatrix<float> codes;
-  while (const Index r = sampler.read(x, codes)) evaluator.add_batch(x.topRows(r), codes);
-  sampler.rewind();
+  for (;;) {
+    const auto r = static_cast<Index>(source.read(x, codes));
+    if (r <= 0) break;
+    evaluator.add_batch(x.topRows(r), codes);
+  }
+  source.rewind();
   if (core != nullptr) *core = evaluator.core();
   return evaluator.truth();
 }
