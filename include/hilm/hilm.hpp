@@ -4,7 +4,8 @@
 /// compiles much faster; hilm itself and its tests never include this file.
 ///
 /// The optional integrations that need nlohmann-json (`hilm/io/safetensors.hpp`,
-/// `hilm/io/sparse_codes.hpp`, `hilm/sae/saelens.hpp` and the real models under `hilm/models/`) are
+/// `hilm/io/sparse_codes.hpp`, `hilm/sae/saelens.hpp`,
+/// `hilm/synth/synth_sae_bench_io.hpp` and the real models under `hilm/models/`) are
 /// included only when `<nlohmann/json.hpp>` is on the include path (Debian `nlohmann-json3-dev`,
 /// CMake `nlohmann_json::nlohmann_json`); everything else needs only Eigen 3.4. The ctest entry
 /// "headers: hilm/hilm.hpp includes every public header" keeps this list complete.
@@ -69,6 +70,7 @@
 #include <hilm/nmf/separable.hpp>
 #include <hilm/sae/concept_labels.hpp>
 #include <hilm/sae/duplicates.hpp>
+#include <hilm/sae/evaluation.hpp>
 #include <hilm/sae/options.hpp>
 #include <hilm/sae/result.hpp>
 #include <hilm/sae/size_selection.hpp>
@@ -119,6 +121,7 @@
 #include <hilm/models/tfjs_graph_types.hpp>
 #include <hilm/models/use_lite.hpp>
 #include <hilm/sae/saelens.hpp>
+#include <hilm/synth/synth_sae_bench_io.hpp>
 #endif
 
 #endif  // HILM_HILM_HPP

@@ -14,10 +14,13 @@
 #include <hilm/io/detail/npy_file.hpp>
 #include <hilm/io/npy.hpp>
 #include <hilm/io/sparse_codes.hpp>
+#include <hilm/sae/evaluation.hpp>
 #include <hilm/sae/saelens.hpp>
 #include <hilm/sae/sparse_autoencoder.hpp>
 #include <hilm/sources/matrix_source.hpp>
 #include <hilm/sources/npy_file_source.hpp>
+#include <hilm/synth/synth_sae_bench.hpp>
+#include <hilm/synth/synth_sae_bench_io.hpp>
 
 #include "cli_common.hpp"
 
@@ -76,6 +79,170 @@ nlohmann::json metrics_json(const SaeMetrics& m) {
           {"dead_fraction", m.dead_fraction},
           {"dense_fraction", m.dense_fraction},
           {"rows", m.rows}};
+}
+
+struct SaeEvalArgs {
+  std::string model, truth;
+  DataInput data;
+  Index batch = 4096, samples = 100000;
+  CLI::Option* samples_option = nullptr;
+};
+
+/// The SAEBench "core" sections (sae_bench/evals/core/eval_output.py) of `c`, plus the
+/// evaluate_sae fields at the top level (DESIGN.md §3).
+nlohmann::json core_json(const SaeCoreMetrics& c) {
+  nlohmann::json j = metrics_json(c.basic);
+  j["eval_type_id"] = "core";
+  j["eval_result_metrics"] = {
+      {"reconstruction_quality",
+       {{"explained_variance", c.basic.explained_variance},
+        {"mse", c.basic.mse},
+        {"cossim", c.cossim}}},
+      {"shrinkage",
+       {{"l2_norm_in", c.l2_norm_in},
+        {"l2_norm_out", c.l2_norm_out},
+        {"l2_ratio", c.l2_ratio},
+        {"relative_reconstruction_bias", c.relative_reconstruction_bias}}},
+      {"sparsity", {{"l0", c.l0}, {"l1", c.l1}}},
+      {"token_stats",
+       {{"total_tokens_eval_reconstruction", c.basic.rows},
+        {"total_tokens_eval_sparsity_variance", c.basic.rows}}},
+      {"misc_metrics",
+       {{"freq_over_1_percent", c.freq_over_1_percent},
+        {"freq_over_10_percent", c.freq_over_10_percent},
+        {"normalized_freq_over_1_percent", c.normalized_freq_over_1_percent},
+        {"normalized_freq_over_10_percent", c.normalized_freq_over_10_percent},
+        {"average_max_encoder_cosine_sim", c.average_max_encoder_cosine_sim},
+        {"average_max_decoder_cosine_sim", c.average_max_decoder_cosine_sim},
+        {"frac_alive", c.frac_alive}}}};
+  j["density_histogram"] = {{"log10_edges", c.density_histogram.log10_edges},
+                            {"counts", c.density_histogram.counts},
+                            {"dead", c.density_histogram.dead}};
+  j["notes"] =
+      "SAEBench core schema without model_behavior_preservation and "
+      "model_performance_preservation (KL and CE loss need the language model); mse is per "
+      "element; rows are tokens";
+  return j;
+}
+
+nlohmann::json truth_json(const SaeTruthMetrics& t, const std::string& dir) {
+  return {{"dir", dir},
+          {"rows", t.rows},
+          {"latents", t.latents},
+          {"features", t.features},
+          {"mcc", t.mcc},
+          {"matched_pairs", t.matched_pairs},
+          {"uniqueness", t.uniqueness},
+          {"precision", t.precision},
+          {"recall", t.recall},
+          {"f1", t.f1},
+          {"accuracy", t.accuracy},
+          {"explained_variance", t.explained_variance},
+          {"l0", t.l0},
+          {"true_l0", t.true_l0},
+          {"dead_latents", t.dead_latents},
+          {"dead_fraction", t.dead_fraction},
+          {"shrinkage", t.shrinkage},
+          {"absorption", t.absorption},
+          {"absorption_pairs", t.absorption_pairs},
+          {"hierarchy_consistency", t.hierarchy_consistency},
+          {"hierarchy_pairs", t.hierarchy_pairs}};
+}
+
+/// Loads a `hilm synth synth-sae-bench` output directory; every problem is exit 3 naming the file.
+/// `samples` receives truth.json's `samples` (rows of x.npy; 0 = none written).
+hilm::SynthSaeBenchModel load_truth(const std::string& dir, Index& samples) {
+  hilm::SynthSaeBenchModel model;
+  try {
+    model = hilm::load_synth_sae_bench(dir);
+    const std::string path = (fs::path(dir) / "truth.json").string();
+    const nlohmann::json j = nlohmann::json::parse(hilm::detail::read_text_file(path));
+    samples =
+        j.contains("samples") && j["samples"].is_number_integer() ? j["samples"].get<Index>() : 0;
+  } catch (const hilm::io_error& e) {
+    throw bad_input("", std::string(e.what()) +
+                            " (--truth expects a hilm synth synth-sae-bench "
+                            "output directory)");
+  }
+  return model;
+}
+
+void run_eval(const SaeEvalArgs& v) {
+  if (v.truth.empty()) {
+    if (v.data.path.empty()) throw usage_error("sae eval: --data is required (or give --truth)");
+    if (v.samples_option->count() > 0) throw usage_error("sae eval: --samples needs --truth");
+    const RowMatrix<float> x = load_matrix_f32(v.data);
+    require_rows(x, v.data.path, 1, "evaluation");
+    const SaeWeights<float> w = load_model(v.model, x.cols(), v.data.path);
+    Stopwatch clock;
+    MatrixSource<float> source(x);
+    const SaeCoreMetrics core = evaluate_sae_core(w, source, v.batch);
+    print_json(core_json(core), clock.seconds());
+    return;
+  }
+  if (!v.data.path.empty() && v.samples_option->count() > 0) {
+    throw usage_error("sae eval: give --data (rows of the truth's x.npy) or --samples, not both");
+  }
+  Index recorded = 0;
+  const hilm::SynthSaeBenchModel truth = load_truth(v.truth, recorded);
+  RowMatrix<float> x;
+  Index n = v.samples;
+  std::string data_name = v.truth;
+  if (!v.data.path.empty()) {
+    x = load_matrix_f32(v.data);
+    require_rows(x, v.data.path, 1, "evaluation");
+    data_name = v.data.path;
+    if (x.cols() != truth.hidden()) {
+      throw bad_input(v.data.path, "the data have d = " + std::to_string(x.cols()) +
+                                       " columns but the truth's hidden dimension is " +
+                                       std::to_string(truth.hidden()) + " (" + v.truth + ")");
+    }
+    if (recorded > 0 && x.rows() > recorded) {
+      throw bad_input(v.data.path, "the data have " + std::to_string(x.rows()) +
+                                       " rows but the truth recorded only " +
+                                       std::to_string(recorded) + " samples (" + v.truth +
+                                       "/truth.json)");
+    }
+    n = x.rows();
+  }
+  const SaeWeights<float> w = load_model(v.model, truth.hidden(), data_name);
+  Stopwatch clock;
+  SaeTruthEvaluator<float> evaluator(w, truth.feature_vectors, truth.parents);
+  const double match_seconds = clock.seconds();
+  hilm::SynthSaeBenchSampler sampler(truth, {.samples = n});
+  RowMatrix<float> batch(std::min(v.batch, n), truth.hidden());
+  SparseRowMatrix<float> codes;
+  Index row = 0;
+  while (const Index r = sampler.read(batch, codes)) {
+    if (!x.size()) {
+      evaluator.add_batch(batch.topRows(r), codes);
+    } else {
+      // The data must be the truth's own samples: the true codes are regenerated, not read.
+      const auto rows = x.middleRows(row, r);
+      for (Index i = 0; i < r; ++i) {
+        const float diff = (rows.row(i) - batch.row(i)).cwiseAbs().maxCoeff();
+        const float scale = 1.0f + batch.row(i).cwiseAbs().maxCoeff();
+        if (!(diff <= 1e-4f * scale)) {
+          throw bad_input(v.data.path, "row " + std::to_string(row + i) + " is not row " +
+                                           std::to_string(row + i) +
+                                           " of the truth's samples (largest "
+                                           "difference " +
+                                           std::to_string(diff) +
+                                           "); with --truth, --data must "
+                                           "be the x.npy written with that truth (" +
+                                           v.truth + ")");
+        }
+      }
+      evaluator.add_batch(rows, codes);
+    }
+    row += r;
+  }
+  nlohmann::json result = core_json(evaluator.core());
+  nlohmann::json t = truth_json(evaluator.truth(), v.truth);
+  t["source"] = v.data.path.empty() ? "sampler" : "data";
+  t["match_seconds"] = match_seconds;
+  result["truth"] = t;
+  print_json(result, clock.seconds());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,23 +607,29 @@ void setup_sae(CLI::App& root) {
            seconds);
   });
 
-  auto v = std::make_shared<SaeModelArgs>();
-  auto* eval_cmd = sae->add_subcommand("eval", "Reconstruction and sparsity metrics of a model");
+  auto v = std::make_shared<SaeEvalArgs>();
+  auto* eval_cmd = sae->add_subcommand(
+      "eval",
+      "Reconstruction, sparsity and SAEBench core metrics of a model; with --truth, "
+      "ground-truth scores (MCC, uniqueness, F1, absorption, ...)");
   eval_cmd->add_option("--model", v->model, "Model directory (SAELens or sparsify layout)")
       ->required();
-  add_data_option(eval_cmd, v->data, "Inputs, n × d (.npy, .safetensors or delimited text)");
+  add_data_option(eval_cmd, v->data,
+                  "Inputs, n × d (.npy, .safetensors or delimited text); with --truth: rows "
+                  "0..n-1 of the truth's samples (its x.npy)",
+                  false);
+  eval_cmd->add_option("--truth", v->truth,
+                       "Ground truth: a `hilm synth synth-sae-bench` output directory");
+  v->samples_option =
+      eval_cmd
+          ->add_option("--samples", v->samples,
+                       "With --truth and no --data: rows streamed from the truth's sampler")
+          ->check(integer_from(1))
+          ->capture_default_str();
   eval_cmd->add_option("--batch", v->batch, "Rows per batch")
       ->check(integer_from(1))
       ->capture_default_str();
-  eval_cmd->callback([v] {
-    const RowMatrix<float> x = load_matrix_f32(v->data);
-    require_rows(x, v->data.path, 1, "evaluation");
-    const SaeWeights<float> w = load_model(v->model, x.cols(), v->data.path);
-    Stopwatch clock;
-    MatrixSource<float> source(x);
-    const SaeMetrics m = evaluate_sae(w, source, v->batch);
-    print_json(metrics_json(m), clock.seconds());
-  });
+  eval_cmd->callback([v] { run_eval(*v); });
 }
 
 [[maybe_unused]] const bool registered_sae = register_command("sae", &setup_sae);

@@ -16,6 +16,7 @@
 #include <hilm/synth/selection_hierarchy.hpp>
 #include <hilm/synth/sparse_linear.hpp>
 #include <hilm/synth/synth_sae_bench.hpp>
+#include <hilm/synth/synth_sae_bench_io.hpp>
 
 #include "cli_common.hpp"
 
@@ -357,64 +358,19 @@ double run_synth_sae_bench(const SynthArgs& a, nlohmann::json& truth, nlohmann::
   const Index samples = a.samples < 0 ? 0 : a.samples;
   Stopwatch clock;
   const auto model = hilm::make_synth_sae_bench(o);
-  const Vector<double> rates = hilm::synth_sae_bench_firing_rates(model);
-  hilm::write_npy(path_in(a, "feature_vectors.npy"), model.feature_vectors);
-  files.push_back("feature_vectors.npy");
-  hilm::write_npy_vector(path_in(a, "bias.npy"), model.bias);
-  files.push_back("bias.npy");
-  const auto vector_file = [&](const std::string& name, const Vector<double>& v) {
-    hilm::write_npy_vector(path_in(a, name), v);
+  // The truth files and truth.json come from the library's writer, so that
+  // hilm::load_synth_sae_bench (and hilm sae eval --truth) reads exactly what is written here.
+  for (const std::string& name : hilm::save_synth_sae_bench_arrays(
+           model, [&](const std::string& n) { return path_in(a, n); })) {
     files.push_back(name);
-  };
-  vector_file("firing_probabilities.npy", model.firing_probabilities);
-  vector_file("sampling_probabilities.npy", model.sampling_probabilities);
-  vector_file("firing_rates.npy", rates);
-  vector_file("mean_magnitudes.npy", model.mean_magnitudes);
-  vector_file("magnitude_stds.npy", model.magnitude_stds);
-  vector_file("correlation_diag.npy", model.correlation_diag);
-  hilm::write_npy(path_in(a, "correlation_factor.npy"), model.correlation_factor);
-  files.push_back("correlation_factor.npy");
-  Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1> parents(model.features());
-  for (Index i = 0; i < model.features(); ++i) {
-    parents(i) = static_cast<std::int64_t>(model.parents[static_cast<std::size_t>(i)]);
   }
-  hilm::write_npy_vector(path_in(a, "parents.npy"), parents);
-  files.push_back("parents.npy");
   if (samples > 0) {
     hilm::SynthSaeBenchSampler sampler(model, {.samples = samples});
     write_samples_npy(path_in(a, "x.npy"), sampler, samples);
     files.push_back("x.npy");
   }
   const double elapsed = clock.seconds();
-  truth["seed"] = o.seed;
-  truth["dtype"] = "float32";
-  truth["samples"] = samples;
-  truth["expected_l0"] = rates.sum();
-  truth["expected_l0_top4096"] = rates.head(std::min<Index>(4096, rates.size())).sum();
-  truth["reference"] =
-      "SynthSAEBench (Chanin & Garriga-Alonso 2026, arXiv 2602.14687; SAELens "
-      "sae_lens/synthetic/)";
-  truth["options"] = {{"features", o.features},
-                      {"hidden", o.hidden},
-                      {"zipf_exponent", o.zipf_exponent},
-                      {"p_max", o.p_max},
-                      {"p_min", o.p_min},
-                      {"hierarchy_roots", o.hierarchy_roots},
-                      {"branching", o.branching},
-                      {"hierarchy_depth", o.hierarchy_depth},
-                      {"mutually_exclusive", o.mutually_exclusive},
-                      {"compensate_probabilities", o.compensate_probabilities},
-                      {"scale_children_by_parent", o.scale_children_by_parent},
-                      {"correlation_rank", o.correlation_rank},
-                      {"correlation_scale", o.correlation_scale},
-                      {"orthogonalize_steps", o.orthogonalize_steps},
-                      {"orthogonalize_lr", o.orthogonalize_lr},
-                      {"magnitude_mean_start", o.magnitude_mean_start},
-                      {"magnitude_mean_end", o.magnitude_mean_end},
-                      {"magnitude_std_mean", o.magnitude_std_mean},
-                      {"magnitude_std_std", o.magnitude_std_std},
-                      {"bias_norm", o.bias_norm},
-                      {"seed", o.seed}};
+  truth.update(hilm::synth_sae_bench_truth_json(model, {}, samples));
   return elapsed;
 }
 
