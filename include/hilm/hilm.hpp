@@ -71,6 +71,7 @@
 #include <hilm/sae/concept_labels.hpp>
 #include <hilm/sae/duplicates.hpp>
 #include <hilm/sae/evaluation.hpp>
+#include <hilm/sae/evaluation_types.hpp>
 #include <hilm/sae/options.hpp>
 #include <hilm/sae/result.hpp>
 #include <hilm/sae/size_selection.hpp>
