@@ -145,6 +145,7 @@ void require_finite_json(const nlohmann::json& j, const std::string& what) {
 }
 
 void print_json(nlohmann::json result, double elapsed_seconds) {
+  if (globals().rank != 0) return;  // under mpirun, rank 0 reports
   result["elapsed_seconds"] = elapsed_seconds;
   require_finite_json(result, "hilm");
   std::cout << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';

@@ -45,6 +45,8 @@ class numerical_failure : public std::runtime_error {
 struct Globals {
   int threads = 0;  ///< 0 = all cores.
   bool progress = false;
+  int rank = 0;   ///< This process's MPI rank (0 without MPI); only rank 0 prints.
+  int ranks = 1;  ///< Number of MPI ranks (1 without MPI).
 };
 Globals& globals();
 

@@ -12,18 +12,28 @@
 #include <hilm/version.hpp>
 
 #include "cli_common.hpp"
+#include "cli_mpi.hpp"
 
 namespace {
 
 int fail(int code, const std::string& message) {
-  std::cerr << "hilm: " << message << '\n';
+  // Under mpirun every rank fails the same way (collective errors); rank 0 reports.
+  if (hilm::cli::globals().rank == 0) std::cerr << "hilm: " << message << '\n';
   return code;
 }
+
+// The commands that run distributed under mpirun (cli_mpi.hpp).
+bool runs_distributed(const std::string& name) { return name == "nmf" || name == "pc"; }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace hilm::cli;
+#if defined(HILM_CLI_MPI)
+  hilm::MpiSession session(&argc, &argv);
+  globals().rank = world().rank();
+  globals().ranks = world().size();
+#endif
   CLI::App app{"hilm: learn identifiable latent concepts, their hierarchy and steer with them",
                "hilm"};
   app.set_version_flag("--version", std::string("hilm ") + hilm::version_string);
@@ -33,7 +43,15 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--progress", globals().progress, "Draw a progress bar on stderr for long work");
   for (auto& [name, setup] : registry()) setup(app);
-  app.parse_complete_callback([] { hilm::set_num_threads(globals().threads); });
+  app.parse_complete_callback([&app] {
+    hilm::set_num_threads(globals().threads);
+    if (!distributed()) return;
+    for (const auto* sub : app.get_subcommands()) {
+      if (!runs_distributed(sub->get_name()))
+        throw usage_error("hilm " + sub->get_name() + " runs on one process; under mpirun with " +
+                          std::to_string(globals().ranks) + " ranks only nmf and pc run");
+    }
+  });
 
   try {
     app.parse(argc, argv);

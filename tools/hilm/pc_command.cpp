@@ -22,7 +22,16 @@
 #include <hilm/stats/kci.hpp>
 
 #include "cli_common.hpp"
+#include "cli_mpi.hpp"
 #include "render_svg.hpp"
+
+#if defined(HILM_CLI_MPI)
+#include <optional>
+
+#include <hilm/dist/row_shard.hpp>
+#include <hilm/dist/sharded_discrete.hpp>
+#include <hilm/dist/sharded_stats.hpp>
+#endif
 
 namespace hilm::cli {
 namespace {
@@ -71,6 +80,48 @@ hilm::PcResult run_pc(Test& test, const hilm::PcOptions& options) {
   return hilm::pc(test, options);
 }
 
+#if defined(HILM_CLI_MPI)
+using PcShard = ShardSource<NpyFileSource<double>>;
+
+/// Under mpirun: this rank's rows of the .npy (hilm/dist/row_shard.hpp).
+PcShard open_pc_shard(const PcArgs& a) {
+  if (a.test == "kci")
+    throw usage_error("pc: under mpirun --test is fisherz, chisq or gsq (KCI is not distributed)");
+  if (std::filesystem::path(a.data.path).extension() != ".npy")
+    throw usage_error("pc: under mpirun --data must be a .npy file (each rank reads its rows)");
+  return open_npy_shard<double>(a.data.path, world());
+}
+
+/// Under mpirun: PC on the sufficient statistics of all ranks' rows — the correlation matrix
+/// (Fisher-z) or contingency tables (χ², G²) reduced over the ranks; the same graph on every rank.
+hilm::PcResult run_pc_distributed(const PcArgs& a, PcShard& shard, const hilm::PcOptions& o,
+                                  Stopwatch& clock) {
+  const Communicator& comm = world();
+  if (a.test == "fisherz") {
+    const CorrelationStats stats = distributed_correlation(comm, shard);
+    hilm::FisherZTest test(stats.correlation, stats.sample_size);
+    clock = Stopwatch();
+    if (a.rounding) {
+      hilm::CausalLearnRounding rounded(test);
+      return run_pc(rounded, o);
+    }
+    return run_pc(test, o);
+  }
+  RowMatrix<double> rows(shard.size(), shard.dim());
+  shard.rewind();
+  for (Index done = 0; done < rows.rows();) {
+    const Index got = shard.read(rows.bottomRows(rows.rows() - done));
+    if (got <= 0) throw io_error(a.data.path, "ended before this rank's last row");
+    done += got;
+  }
+  hilm::ShardedDiscreteCiTest test(comm, rows,
+                                   {.statistic = a.test == "chisq" ? DiscreteStatistic::PearsonChi2
+                                                                   : DiscreteStatistic::GSquare});
+  clock = Stopwatch();
+  return run_pc(test, o);
+}
+#endif
+
 void setup_pc(CLI::App& root) {
   auto* cmd = root.add_subcommand("pc", "PC causal discovery; writes graph.json");
   auto a = std::make_shared<PcArgs>();
@@ -104,8 +155,19 @@ void setup_pc(CLI::App& root) {
       throw usage_error("pc: --causal-learn-rounding applies to --test fisherz only");
     }
     std::vector<std::string> names;
-    const RowMatrix<double> x = load_matrix(a->data, false, &names);
-    const Index p = x.cols();
+    RowMatrix<double> x;
+    Index p = 0;
+#if defined(HILM_CLI_MPI)
+    std::optional<PcShard> shard;
+    if (distributed()) {
+      shard.emplace(open_pc_shard(*a));
+      p = shard->dim();
+    }
+#endif
+    if (!distributed()) {
+      x = load_matrix(a->data, false, &names);
+      p = x.cols();
+    }
     hilm::PcOptions o;
     o.alpha = a->alpha;
     o.stable = a->stable;
@@ -119,15 +181,21 @@ void setup_pc(CLI::App& root) {
     if (globals().progress) o.progress = progress_bar("pc");
     // Every output is staged (and its directory checked) before the search and moved into place
     // together at the end, so a failing --dot or --svg leaves no graph.json behind either.
+    // Under mpirun rank 0 alone writes (and stages) the outputs.
+    const bool writer = globals().rank == 0;
     OutputSet outputs;
-    const std::string json_path = outputs.file(a->out);
-    const std::string dot_path = a->dot.empty() ? std::string() : outputs.file(a->dot);
-    const std::string svg_path = a->svg.empty() ? std::string() : outputs.file(a->svg);
+    const std::string json_path = writer ? outputs.file(a->out) : std::string();
+    const std::string dot_path = !writer || a->dot.empty() ? std::string() : outputs.file(a->dot);
+    const std::string svg_path = !writer || a->svg.empty() ? std::string() : outputs.file(a->svg);
 
     hilm::PcResult result;
     Stopwatch clock;
     try {
-      if (a->test == "fisherz") {
+      if (distributed()) {
+#if defined(HILM_CLI_MPI)
+        result = run_pc_distributed(*a, *shard, o, clock);
+#endif
+      } else if (a->test == "fisherz") {
         hilm::FisherZTest test(x);
         clock = Stopwatch();
         if (a->rounding) {
@@ -152,6 +220,7 @@ void setup_pc(CLI::App& root) {
       throw numerical_failure(std::string("pc: ") + e.what());
     }
     const double elapsed = clock.seconds();
+    if (!writer) return;
 
     if (!names.empty() && static_cast<Index>(names.size()) == p) {
       for (Index i = 0; i < p; ++i) result.graph.node(i).name = names[static_cast<std::size_t>(i)];
@@ -191,6 +260,7 @@ void setup_pc(CLI::App& root) {
     j["tests_run"] = result.tests_run;
     j["depth_reached"] = result.depth_reached;
     j["status"] = std::string(to_string(result.status));
+    if (distributed()) j["ranks"] = globals().ranks;
     j["out"] = a->out;
     if (!a->dot.empty()) j["dot"] = a->dot;
     // Rendering needs Graphviz; without it the SVG is reported as null rather than failing.
